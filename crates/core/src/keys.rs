@@ -1,0 +1,201 @@
+//! The key schema: every Redis key the project uses is built here, so the
+//! Spin components, the worker and the operators' commands agree by
+//! construction.
+//!
+//! Queue keys carry a Redis Cluster hash tag (`{queue}`), so every key one
+//! queue script touches lives in the same slot:
+//!
+//! | key | type | holds |
+//! | --- | --- | --- |
+//! | `P:{q}:ready` | list | envelopes waiting to run, oldest at the head |
+//! | `P:{q}:scheduled` | zset | envelopes due later, scored by due time (ms) |
+//! | `P:{q}:processing:W` | list | envelopes worker `W` is running |
+//! | `P:{q}:workers` | set | ids of workers that own a processing list |
+//! | `P:{q}:heartbeat:W` | string | present while worker `W` is alive (TTL) |
+//! | `P:{q}:dead` | zset | envelopes that failed for good, scored by time of death |
+//! | `P:{q}:job:ID` | hash | the status record of job `ID` |
+//! | `P:{q}:stats` | hash | lifetime counters (`done`, `dead`, `retried`) |
+//! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
+//! | `P:queues` | set | every queue name ever used (for `stats`) |
+//! | `P:cache:K` | string | a cached value |
+//! | `P:tag:T` | set | full key names of the cache entries tagged `T` |
+
+use crate::error::CoreError;
+
+/// The default key prefix.
+pub const DEFAULT_PREFIX: &str = "redspin";
+/// The default queue name.
+pub const DEFAULT_QUEUE: &str = "default";
+
+/// Builds key names under one configurable prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySchema {
+    prefix: String,
+}
+
+impl Default for KeySchema {
+    fn default() -> Self {
+        Self {
+            prefix: DEFAULT_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl KeySchema {
+    /// A schema under `prefix`. The prefix may not contain braces (they would
+    /// change the cluster hash tag) and may not be empty.
+    pub fn new(prefix: impl Into<String>) -> Result<Self, CoreError> {
+        let prefix = prefix.into();
+        if prefix.is_empty()
+            || prefix.contains(['{', '}'])
+            || prefix.chars().any(char::is_whitespace)
+        {
+            return Err(CoreError::InvalidName {
+                what: "key prefix",
+                name: prefix,
+            });
+        }
+        Ok(Self { prefix })
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The keys of one queue. Fails for a name that is empty, too long, or
+    /// holds characters that would break the hash tag or the key layout.
+    pub fn queue(&self, name: &str) -> Result<QueueKeys, CoreError> {
+        validate_queue_name(name)?;
+        Ok(QueueKeys {
+            base: format!("{}:{{{}}}", self.prefix, name),
+            name: name.to_owned(),
+        })
+    }
+
+    /// The set of every queue name in use.
+    pub fn queues(&self) -> String {
+        format!("{}:queues", self.prefix)
+    }
+
+    /// A cache entry.
+    pub fn cache(&self, key: &str) -> String {
+        format!("{}:cache:{}", self.prefix, key)
+    }
+
+    /// The tag set that lists the full key names of the entries tagged `tag`.
+    pub fn tag(&self, tag: &str) -> String {
+        format!("{}:tag:{}", self.prefix, tag)
+    }
+}
+
+/// Queue names are 1 to 64 characters of `[A-Za-z0-9_.-]`.
+pub fn validate_queue_name(name: &str) -> Result<(), CoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidName {
+            what: "queue name",
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// The keys of one queue; all share the hash tag `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueKeys {
+    base: String,
+    name: String,
+}
+
+impl QueueKeys {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// `P:{q}`: the common part, which scripts extend for per-job keys.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+    pub fn ready(&self) -> String {
+        format!("{}:ready", self.base)
+    }
+    pub fn scheduled(&self) -> String {
+        format!("{}:scheduled", self.base)
+    }
+    pub fn processing(&self, worker: &str) -> String {
+        format!("{}:processing:{}", self.base, worker)
+    }
+    pub fn workers(&self) -> String {
+        format!("{}:workers", self.base)
+    }
+    pub fn heartbeat(&self, worker: &str) -> String {
+        format!("{}:heartbeat:{}", self.base, worker)
+    }
+    pub fn dead(&self) -> String {
+        format!("{}:dead", self.base)
+    }
+    pub fn job(&self, id: &str) -> String {
+        format!("{}:job:{}", self.base, id)
+    }
+    pub fn stats(&self) -> String {
+        format!("{}:stats", self.base)
+    }
+    pub fn wake(&self) -> String {
+        format!("{}:wake", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_keys_share_one_hash_tag() {
+        let q = KeySchema::new("app").unwrap().queue("mail").unwrap();
+        let cases = [
+            (q.ready(), "app:{mail}:ready"),
+            (q.scheduled(), "app:{mail}:scheduled"),
+            (q.processing("w1"), "app:{mail}:processing:w1"),
+            (q.workers(), "app:{mail}:workers"),
+            (q.heartbeat("w1"), "app:{mail}:heartbeat:w1"),
+            (q.dead(), "app:{mail}:dead"),
+            (q.job("j1"), "app:{mail}:job:j1"),
+            (q.stats(), "app:{mail}:stats"),
+            (q.wake(), "app:{mail}:wake"),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn names_are_validated() {
+        let cases = [
+            ("default", true),
+            ("a.b-c_9", true),
+            ("", false),
+            ("has space", false),
+            ("br{ace", false),
+            ("col:on", false),
+            (&"x".repeat(65), false),
+        ];
+        for (name, ok) in cases {
+            assert_eq!(validate_queue_name(name).is_ok(), ok, "{name:?}");
+        }
+        assert!(KeySchema::new("").is_err());
+        assert!(KeySchema::new("a{b").is_err());
+        assert!(KeySchema::new("tenant:a").is_ok());
+    }
+
+    #[test]
+    fn cache_and_tag_keys() {
+        let s = KeySchema::default();
+        assert_eq!(s.cache("user:1"), "redspin:cache:user:1");
+        assert_eq!(s.tag("users"), "redspin:tag:users");
+        assert_eq!(s.queues(), "redspin:queues");
+    }
+}

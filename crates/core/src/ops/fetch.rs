@@ -1,0 +1,66 @@
+use crate::{scripts, CoreError, Op, QueueKeys, Request, ScriptCall, Value};
+
+/// Claim up to `max` ready jobs for `worker`. `blocked` is an envelope the
+/// worker already moved with `BLMOVE` while waiting; it is claimed too.
+#[derive(Debug, Clone)]
+pub struct Fetch<'a> {
+    pub queue: &'a QueueKeys,
+    pub worker: &'a str,
+    pub max: usize,
+    pub now_ms: u64,
+    pub blocked: Option<&'a [u8]>,
+}
+
+/// A claimed envelope as raw bytes (it may be malformed: the worker decides)
+/// and how often the job was recovered from a dead worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub raw: Vec<u8>,
+    pub lost: u32,
+}
+
+impl Fetch<'_> {
+    /// The `BLMOVE` a worker blocks on when the queue is empty.
+    pub fn blocking_move(queue: &QueueKeys, worker: &str, timeout_secs: f64) -> crate::Command {
+        crate::Command::new("BLMOVE")
+            .arg(queue.ready())
+            .arg(queue.processing(worker))
+            .arg("LEFT")
+            .arg("RIGHT")
+            .arg(format!("{timeout_secs:.3}"))
+    }
+}
+
+impl Op for Fetch<'_> {
+    type Output = Vec<Fetched>;
+
+    fn request(&self) -> Request {
+        let q = self.queue;
+        Request::Script(ScriptCall {
+            script: &scripts::FETCH,
+            keys: vec![q.ready(), q.processing(self.worker)],
+            args: vec![
+                self.max.clamp(1, super::MAX_BATCH).into(),
+                self.now_ms.into(),
+                q.base().into(),
+                crate::Arg::Bytes(self.blocked.unwrap_or_default().to_vec()),
+            ],
+        })
+    }
+
+    fn parse(&self, reply: Value) -> Result<Vec<Fetched>, CoreError> {
+        let items = reply.into_items();
+        if !items.len().is_multiple_of(2) {
+            return Err(CoreError::reply("fetch", "odd number of items"));
+        }
+        let mut out = Vec::with_capacity(items.len() / 2);
+        let mut it = items.into_iter();
+        while let (Some(raw), Some(lost)) = (it.next(), it.next()) {
+            out.push(Fetched {
+                raw: raw.into_bytes("fetch")?,
+                lost: u32::try_from(lost.as_i64("fetch")?).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,84 @@
+use crate::{scripts, CoreError, Job, Op, QueueKeys, Request, ScriptCall, Value};
+
+/// Reschedule a failed job (`next` is [`Job::failed`] of the job as taken).
+#[derive(Debug, Clone)]
+pub struct Retry<'a> {
+    pub queue: &'a QueueKeys,
+    pub worker: &'a str,
+    pub raw: &'a [u8],
+    pub next: &'a Job,
+    pub now_ms: u64,
+}
+
+impl Op for Retry<'_> {
+    /// False when the job was no longer owned by this worker.
+    type Output = bool;
+
+    fn request(&self) -> Request {
+        let q = self.queue;
+        Request::Script(ScriptCall {
+            script: &scripts::RETRY,
+            keys: vec![
+                q.processing(self.worker),
+                q.scheduled(),
+                q.job(&self.next.id),
+                q.stats(),
+            ],
+            args: vec![
+                crate::Arg::Bytes(self.raw.to_vec()),
+                self.next.to_json().into(),
+                self.next.run_at.into(),
+                self.now_ms.into(),
+                self.next.attempts.into(),
+                self.next.last_error.clone().unwrap_or_default().into(),
+                q.wake().into(),
+            ],
+        })
+    }
+
+    fn parse(&self, reply: Value) -> Result<bool, CoreError> {
+        super::as_flag("retry", reply)
+    }
+}
+
+/// Move a job to the dead set. `raw` is what the worker took from its
+/// processing list; `keep` is the envelope to store (with its last error).
+#[derive(Debug, Clone)]
+pub struct Bury<'a> {
+    pub queue: &'a QueueKeys,
+    pub worker: &'a str,
+    pub raw: &'a [u8],
+    pub keep: &'a Job,
+    pub now_ms: u64,
+    pub retention_secs: u64,
+}
+
+impl Op for Bury<'_> {
+    /// False when the job was no longer owned by this worker.
+    type Output = bool;
+
+    fn request(&self) -> Request {
+        let q = self.queue;
+        Request::Script(ScriptCall {
+            script: &scripts::BURY,
+            keys: vec![
+                q.processing(self.worker),
+                q.dead(),
+                q.job(&self.keep.id),
+                q.stats(),
+            ],
+            args: vec![
+                crate::Arg::Bytes(self.raw.to_vec()),
+                self.keep.to_json().into(),
+                self.now_ms.into(),
+                self.keep.attempts.into(),
+                self.keep.last_error.clone().unwrap_or_default().into(),
+                self.retention_secs.max(1).into(),
+            ],
+        })
+    }
+
+    fn parse(&self, reply: Value) -> Result<bool, CoreError> {
+        super::as_flag("bury", reply)
+    }
+}

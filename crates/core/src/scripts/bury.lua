@@ -1,0 +1,15 @@
+-- Move a job that failed for good (or could not be read) to the dead set.
+-- KEYS[1] processing list, KEYS[2] dead zset, KEYS[3] status hash,
+-- KEYS[4] stats hash
+-- ARGV[1] envelope as taken, ARGV[2] envelope to keep, ARGV[3] now (ms),
+-- ARGV[4] attempts, ARGV[5] last error, ARGV[6] status retention (s)
+-- Returns 1, or 0 when the job was no longer owned by this worker.
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('HSET', KEYS[3], 'state', 'dead', 'attempts', ARGV[4], 'last_error', ARGV[5],
+  'updated_at', ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[6])
+redis.call('HINCRBY', KEYS[4], 'dead', 1)
+return 1
