@@ -1,1 +1,147 @@
+//! Test helpers shared by the workspace's integration tests.
+//!
+//! - [`TestRedis`]: a private `redis-server` on a free loopback port, stopped
+//!   when dropped. Where no `redis-server` binary exists it falls back to
+//!   `REDIS_URL` and isolates the test by a unique key prefix instead.
+//! - [`eventually`]: poll a condition until it holds or a deadline passes
+//!   (tests never sleep to synchronise).
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A Redis server owned by one test.
+pub struct TestRedis {
+    child: Option<Child>,
+    port: u16,
+    url: String,
+    /// A key prefix unique to this test.
+    pub prefix: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn unique_prefix() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+fn pings(port: u16) -> bool {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+    else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut buf = [0u8; 7];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+impl TestRedis {
+    /// Starts a private server, or falls back to `REDIS_URL`.
+    pub fn start() -> Self {
+        let port = free_port();
+        match Self::spawn(port) {
+            Some(child) => Self {
+                child: Some(child),
+                port,
+                url: format!("redis://127.0.0.1:{port}"),
+                prefix: unique_prefix(),
+            },
+            None => {
+                let url =
+                    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+                eprintln!("redis-server not found; using {url} with a unique prefix");
+                Self {
+                    child: None,
+                    port: 0,
+                    url,
+                    prefix: unique_prefix(),
+                }
+            }
+        }
+    }
+
+    fn spawn(port: u16) -> Option<Child> {
+        let mut child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                &std::env::temp_dir().to_string_lossy(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if pings(port) {
+                return Some(child);
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("redis-server on port {port} exited at start: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        panic!("redis-server on port {port} did not answer within 10 s");
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// True when this test owns the server (it can stop and restart it).
+    pub fn is_private(&self) -> bool {
+        self.child.is_some() || self.port != 0
+    }
+
+    /// Stops the server (a private one only), as if Redis went down.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the private server again on the same port.
+    pub fn restart(&mut self) {
+        assert!(self.port != 0, "only a private server can be restarted");
+        self.stop();
+        self.child = Some(Self::spawn(self.port).expect("redis-server restarts"));
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Polls `check` every 5 ms until it yields `Some`, or panics with `what`
+/// after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}

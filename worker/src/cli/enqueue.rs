@@ -1,0 +1,37 @@
+use anyhow::Context;
+use clap::Args;
+use redspin_core::{KeySchema, NewJob};
+
+use crate::QueueClient;
+
+#[derive(Debug, Args)]
+pub struct EnqueueArgs {
+    /// Job type (selects the handler).
+    #[arg(long = "type")]
+    pub kind: String,
+    /// Payload, a JSON document.
+    #[arg(long)]
+    pub payload: String,
+    /// Run no earlier than this many milliseconds from now.
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
+    /// Attempts before the job goes to the dead set (1 to 100).
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    #[arg(long, default_value = "default")]
+    pub queue: String,
+}
+
+pub async fn run(redis_url: &str, schema: KeySchema, args: EnqueueArgs) -> anyhow::Result<()> {
+    let payload: serde_json::Value =
+        serde_json::from_str(&args.payload).context("--payload is not valid JSON")?;
+    let mut new = NewJob::new(args.kind, payload).delay_ms(args.delay_ms);
+    if let Some(n) = args.max_attempts {
+        new = new.max_attempts(n);
+    }
+    let client = QueueClient::connect(redis_url, schema).await?;
+    let (job, _state) = client.enqueue(&args.queue, new).await?;
+    client.register_queue(&args.queue).await?;
+    println!("{}", job.id);
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The `redspin-worker` command line. Each subcommand lives in its own file;
+//! `main` only parses and calls [`dispatch`].
+
+mod dead;
+mod enqueue;
+mod run;
+mod stats;
+mod status;
+
+use clap::{Parser, Subcommand};
+use redspin_core::KeySchema;
+
+pub use run::shutdown_signal;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redspin-worker",
+    version,
+    about = "The redspin job queue worker and its operations commands"
+)]
+pub struct Cli {
+    /// Redis to use.
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
+    pub redis_url: String,
+    /// Key prefix shared with the producers.
+    #[arg(long, global = true, env = "REDSPIN_PREFIX", default_value = redspin_core::keys::DEFAULT_PREFIX)]
+    pub prefix: String,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the worker until SIGINT or SIGTERM.
+    Run(run::RunArgs),
+    /// Enqueue a job and print its id.
+    Enqueue(enqueue::EnqueueArgs),
+    /// Show ready, scheduled, processing, dead and done counts per queue.
+    Stats(stats::StatsArgs),
+    /// Show one job's status.
+    Status(status::StatusArgs),
+    /// Inspect, retry or purge the dead set.
+    #[command(subcommand)]
+    Dead(dead::DeadCmd),
+}
+
+impl Cli {
+    pub fn schema(&self) -> anyhow::Result<KeySchema> {
+        Ok(KeySchema::new(self.prefix.clone())?)
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let schema = cli.schema()?;
+    match cli.command {
+        Cmd::Run(args) => run::run(&cli.redis_url, schema, args).await,
+        Cmd::Enqueue(args) => enqueue::run(&cli.redis_url, schema, args).await,
+        Cmd::Stats(args) => stats::run(&cli.redis_url, schema, args).await,
+        Cmd::Status(args) => status::run(&cli.redis_url, schema, args).await,
+        Cmd::Dead(cmd) => dead::run(&cli.redis_url, schema, cmd).await,
+    }
+}

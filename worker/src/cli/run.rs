@@ -1,0 +1,109 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use redspin_core::{Backoff, KeySchema};
+
+use crate::{metrics, redis_ops::Redis, Registry, Worker, WorkerConfig};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Queue to consume (repeatable).
+    #[arg(long = "queue", default_value = "default")]
+    pub queues: Vec<String>,
+    /// Most handlers running at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Serve Prometheus metrics on this address (path /metrics).
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Bound on the time until a dead worker's jobs run elsewhere (ms).
+    #[arg(long, default_value_t = 30_000)]
+    pub recovery_timeout_ms: u64,
+    /// How long running handlers may finish at shutdown (ms).
+    #[arg(long, default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+    /// How long finished jobs' status stays readable (s).
+    #[arg(long, default_value_t = 86_400)]
+    pub status_retention_secs: u64,
+    /// First retry delay (ms); doubles per retry, with jitter.
+    #[arg(long, default_value_t = 1_000)]
+    pub backoff_base_ms: u64,
+    /// Longest retry delay (ms).
+    #[arg(long, default_value_t = 3_600_000)]
+    pub backoff_max_ms: u64,
+    /// Most jobs claimed per fetch.
+    #[arg(long, default_value_t = 100)]
+    pub fetch_batch: usize,
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub async fn run(redis_url: &str, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
+    let config = WorkerConfig {
+        redis_url: redis_url.to_owned(),
+        schema: schema.clone(),
+        queues: args.queues,
+        concurrency: args.concurrency,
+        fetch_batch: args.fetch_batch.max(1),
+        recovery_timeout: Duration::from_millis(args.recovery_timeout_ms),
+        shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
+        status_retention: Duration::from_secs(args.status_retention_secs),
+        backoff: Backoff {
+            base: Duration::from_millis(args.backoff_base_ms),
+            max: Duration::from_millis(args.backoff_max_ms),
+        },
+        ..WorkerConfig::default()
+    };
+    config.validate()?;
+    let metrics = metrics::Metrics::new();
+    let stop_metrics = tokio_util::sync::CancellationToken::new();
+    let mut server = None;
+    if let Some(addr) = args.metrics_listen {
+        let listener = metrics::bind(addr).await?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
+        let redis = Redis::connect(redis_url)
+            .await
+            .context("connecting to Redis")?;
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| schema.queue(q))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stop = stop_metrics.clone();
+        server = Some(tokio::spawn(metrics::serve(
+            listener,
+            metrics.clone(),
+            redis,
+            queues,
+            async move { stop.cancelled().await },
+        )));
+    }
+    let summary = Worker::new(config, Registry::with_builtins())
+        .with_metrics(metrics)
+        .run(shutdown_signal())
+        .await
+        .context("worker failed")?;
+    stop_metrics.cancel();
+    if let Some(s) = server {
+        s.await??;
+    }
+    tracing::info!(requeued = summary.requeued, "bye");
+    Ok(())
+}

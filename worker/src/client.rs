@@ -1,0 +1,172 @@
+//! The producer's and operator's side of the queue: enqueue, job status,
+//! stats and dead-set management. The CLI is a thin layer over this.
+
+use redis::AsyncCommands;
+use redspin_core::ops::{
+    DeadEntry, Enqueue, GetStatus, JobStatus, ListDead, PurgeDead, QueueStats, Revive, Stats,
+};
+use redspin_core::{keys::DEFAULT_QUEUE, Job, JobState, KeySchema, NewJob};
+
+use crate::error::Result;
+use crate::redis_ops::{now_ms, Redis};
+
+/// Page size when walking the dead set.
+const PAGE: usize = 500;
+
+/// Which dead jobs an operation applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    All,
+    Ids(Vec<String>),
+}
+
+#[derive(Clone)]
+pub struct QueueClient {
+    redis: Redis,
+    schema: KeySchema,
+}
+
+impl QueueClient {
+    pub async fn connect(url: &str, schema: KeySchema) -> Result<Self> {
+        Ok(Self::new(Redis::connect(url).await?, schema))
+    }
+
+    pub fn new(redis: Redis, schema: KeySchema) -> Self {
+        Self { redis, schema }
+    }
+
+    pub fn redis(&self) -> &Redis {
+        &self.redis
+    }
+
+    pub fn schema(&self) -> &KeySchema {
+        &self.schema
+    }
+
+    /// Enqueues a job; returns its envelope and initial state.
+    pub async fn enqueue(&self, queue: &str, new: NewJob) -> Result<(Job, JobState)> {
+        let q = self.schema.queue(queue)?;
+        let now = now_ms();
+        let job = new.into_job(uuid::Uuid::new_v4(), now)?;
+        let state = self
+            .redis
+            .run(&Enqueue {
+                queue: &q,
+                job: &job,
+                now_ms: now,
+            })
+            .await?;
+        Ok((job, state))
+    }
+
+    /// Records `queue` in the set of known queues (for `stats`).
+    pub async fn register_queue(&self, queue: &str) -> Result<()> {
+        let q = self.schema.queue(queue)?;
+        let _: i64 = self
+            .redis
+            .connection()
+            .sadd(self.schema.queues(), q.name())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn status(&self, queue: &str, id: &str) -> Result<Option<JobStatus>> {
+        let q = self.schema.queue(queue)?;
+        self.redis.run(&GetStatus { queue: &q, id }).await
+    }
+
+    /// Every queue ever registered, plus `default`, sorted.
+    pub async fn known_queues(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .redis
+            .connection()
+            .smembers(self.schema.queues())
+            .await?;
+        if !names.iter().any(|n| n == DEFAULT_QUEUE) {
+            names.push(DEFAULT_QUEUE.into());
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    pub async fn stats(&self, queue: &str) -> Result<QueueStats> {
+        let q = self.schema.queue(queue)?;
+        self.redis.run(&Stats { queue: &q }).await
+    }
+
+    /// A page of the dead set, newest first.
+    pub async fn dead_list(
+        &self,
+        queue: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<DeadEntry>> {
+        let q = self.schema.queue(queue)?;
+        self.redis
+            .run(&ListDead {
+                queue: &q,
+                offset,
+                limit,
+            })
+            .await
+    }
+
+    /// The dead entries matching `selection`.
+    async fn select_dead(&self, queue: &str, selection: &Selection) -> Result<Vec<DeadEntry>> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self.dead_list(queue, offset, PAGE).await?;
+            let n = page.len();
+            out.extend(page.into_iter().filter(|e| match selection {
+                Selection::All => true,
+                Selection::Ids(ids) => ids.contains(&e.job.id),
+            }));
+            if n < PAGE {
+                return Ok(out);
+            }
+            offset += n;
+        }
+    }
+
+    /// Sends dead jobs back to the ready list with a fresh attempt budget.
+    /// Returns how many went back.
+    pub async fn dead_retry(&self, queue: &str, selection: &Selection) -> Result<usize> {
+        let q = self.schema.queue(queue)?;
+        let mut n = 0;
+        for entry in self.select_dead(queue, selection).await? {
+            if self
+                .redis
+                .run(&Revive {
+                    queue: &q,
+                    entry: &entry,
+                    now_ms: now_ms(),
+                })
+                .await?
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Deletes dead jobs. Returns how many were deleted.
+    pub async fn dead_purge(&self, queue: &str, selection: &Selection) -> Result<usize> {
+        let q = self.schema.queue(queue)?;
+        let entries = self.select_dead(queue, selection).await?;
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        for chunk in entries.chunks(PAGE) {
+            n += self
+                .redis
+                .run(&PurgeDead {
+                    queue: &q,
+                    entries: Some(chunk),
+                })
+                .await?;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,20 @@
+//! Errors of the worker library.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum WorkerError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+
+    #[error(transparent)]
+    Core(#[from] redspin_core::CoreError),
+
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    #[error("metrics listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = WorkerError> = std::result::Result<T, E>;

@@ -1,0 +1,72 @@
+//! `cache.invalidate`: payload `{keys?: [...], tags?: [...]}`.
+//!
+//! Deletes the cache entries `keys` (names relative to the cache namespace,
+//! `P:cache:KEY`) and every entry listed in the tag sets `tags` (`P:tag:T`,
+//! whose members are full key names). Tag members are read with `SSCAN`
+//! (never `KEYS`), deleted in chunks, then removed from the tag set one by
+//! one, so an entry tagged while this runs is not lost from the set.
+
+use redis::AsyncCommands;
+use serde::Deserialize;
+
+use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
+
+pub const TYPE: &str = "cache.invalidate";
+const CHUNK: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    #[serde(default)]
+    keys: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+pub struct Invalidate;
+
+impl Handler for Invalidate {
+    fn handle(&self, ctx: JobContext) -> HandlerFuture {
+        Box::pin(async move {
+            let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
+                .map_err(|e| HandlerError::fail(format!("bad cache.invalidate payload: {e}")))?;
+            if payload.keys.is_empty() && payload.tags.is_empty() {
+                return Err(HandlerError::fail(
+                    "cache.invalidate payload names no keys and no tags",
+                ));
+            }
+            let mut conn = ctx.redis.connection();
+            let keys: Vec<String> = payload.keys.iter().map(|k| ctx.schema.cache(k)).collect();
+            for chunk in keys.chunks(CHUNK) {
+                let _: i64 = conn.del(chunk).await.map_err(retry)?;
+            }
+            for tag in &payload.tags {
+                let tag_key = ctx.schema.tag(tag);
+                let mut cursor: u64 = 0;
+                loop {
+                    let (next, members): (u64, Vec<Vec<u8>>) = redis::cmd("SSCAN")
+                        .arg(&tag_key)
+                        .arg(cursor)
+                        .arg("COUNT")
+                        .arg(CHUNK)
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(retry)?;
+                    if !members.is_empty() {
+                        let _: i64 = conn.del(&members).await.map_err(retry)?;
+                        let _: i64 = conn.srem(&tag_key, &members).await.map_err(retry)?;
+                    }
+                    if next == 0 {
+                        break;
+                    }
+                    cursor = next;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn retry(e: redis::RedisError) -> HandlerError {
+    HandlerError::retry(format!("redis: {e}"))
+}

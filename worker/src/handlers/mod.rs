@@ -1,0 +1,5 @@
+//! The built-in handlers.
+
+pub mod invalidate;
+pub mod noop;
+pub mod webhook;

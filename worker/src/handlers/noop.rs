@@ -1,0 +1,13 @@
+//! `noop`: succeeds at once. For health checks and throughput benchmarks.
+
+use crate::handler::{Handler, HandlerFuture, JobContext};
+
+pub const TYPE: &str = "noop";
+
+pub struct Noop;
+
+impl Handler for Noop {
+    fn handle(&self, _ctx: JobContext) -> HandlerFuture {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
