@@ -1,0 +1,225 @@
+//! Helpers for the worker's integration tests: a worker running in the test
+//! process, a config tuned for fast tests, and a recording handler.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redspin_core::{Backoff, KeySchema};
+use redspin_testsupport::TestRedis;
+use redspin_worker::{
+    HandlerError, JobContext, QueueClient, Registry, RunSummary, Worker, WorkerConfig,
+};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use redspin_testsupport::eventually;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Settings for tests: quick recovery and backoff.
+pub fn config(redis: &TestRedis) -> WorkerConfig {
+    WorkerConfig {
+        redis_url: redis.url().to_owned(),
+        schema: KeySchema::new(redis.prefix.clone()).unwrap(),
+        concurrency: 16,
+        recovery_timeout: Duration::from_millis(1500),
+        shutdown_grace: Duration::from_secs(2),
+        backoff: Backoff {
+            base: Duration::from_millis(20),
+            max: Duration::from_millis(200),
+        },
+        ..WorkerConfig::default()
+    }
+}
+
+pub async fn client(redis: &TestRedis) -> QueueClient {
+    QueueClient::connect(redis.url(), KeySchema::new(redis.prefix.clone()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// A worker running in this process until [`stop`](TestWorker::stop).
+pub struct TestWorker {
+    stop: Option<oneshot::Sender<()>>,
+    handle: JoinHandle<redspin_worker::Result<RunSummary>>,
+    pub id: String,
+}
+
+impl TestWorker {
+    pub fn start(config: WorkerConfig, registry: Registry) -> Self {
+        let (tx, rx) = oneshot::channel::<()>();
+        let id = config.worker_id.clone();
+        let handle = tokio::spawn(Worker::new(config, registry).run(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            stop: Some(tx),
+            handle,
+            id,
+        }
+    }
+
+    pub async fn stop(mut self) -> RunSummary {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.handle)
+            .await
+            .expect("worker task")
+            .expect("worker run")
+    }
+}
+
+/// One handler call as the recorder saw it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: String,
+    pub attempts: u32,
+    pub run_at: u64,
+    pub at: Instant,
+    pub at_ms: u64,
+}
+
+/// Records every call of job type `kind` and answers with `answer`.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    calls: Arc<Mutex<Vec<Call>>>,
+}
+
+impl Recorder {
+    pub fn register<F>(&self, registry: &mut Registry, kind: &str, answer: F)
+    where
+        F: Fn(&Call) -> Result<(), HandlerError> + Send + Sync + 'static,
+    {
+        let calls = self.calls.clone();
+        let answer = Arc::new(answer);
+        registry.register(kind, move |ctx: JobContext| {
+            let call = Call {
+                id: ctx.job.id.clone(),
+                attempts: ctx.job.attempts,
+                run_at: ctx.job.run_at,
+                at: Instant::now(),
+                at_ms: redspin_worker::redis_ops::now_ms(),
+            };
+            calls.lock().unwrap().push(call.clone());
+            let out = answer(&call);
+            async move { out }
+        });
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+
+    /// Calls per job id.
+    pub fn per_id(&self) -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for c in self.calls() {
+            *m.entry(c.id).or_insert(0) += 1;
+        }
+        m
+    }
+}
+
+/// Polls the queue's stats until `done` reaches `n`.
+pub async fn wait_done(client: &QueueClient, queue: &str, n: u64) {
+    eventually(WAIT, &format!("{n} jobs done"), || async {
+        let s = client.stats(queue).await.unwrap();
+        (s.done >= n).then_some(())
+    })
+    .await;
+}
+
+/// A request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+/// What the receiver answers to request number `n` (0-based): a status,
+/// extra headers, and how long to wait first.
+pub type Script = dyn Fn(usize) -> (u16, Vec<(&'static str, String)>, Duration) + Send + Sync;
+
+/// A local HTTP server that records requests and answers as scripted.
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    task: JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start(
+        script: impl Fn(usize) -> (u16, Vec<(&'static str, String)>, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        use axum::{
+            body::Bytes, extract::State, http::HeaderMap, http::Method, http::StatusCode, http::Uri,
+        };
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let script: Arc<Script> = Arc::new(script);
+        let state = (received.clone(), script);
+        let app = axum::Router::new().fallback(
+            |State((received, script)): State<(Arc<Mutex<Vec<Received>>>, Arc<Script>)>,
+             method: Method,
+             uri: Uri,
+             headers: HeaderMap,
+             body: Bytes| async move {
+                let n = {
+                    let mut r = received.lock().unwrap();
+                    r.push(Received {
+                        method: method.to_string(),
+                        path: uri.to_string(),
+                        headers: headers
+                            .iter()
+                            .map(|(k, v)| {
+                                (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())
+                            })
+                            .collect(),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    });
+                    r.len() - 1
+                };
+                let (status, extra, wait) = script(n);
+                tokio::time::sleep(wait).await;
+                let mut h = HeaderMap::new();
+                for (k, v) in extra {
+                    h.insert(k, v.parse().unwrap());
+                }
+                (StatusCode::from_u16(status).unwrap(), h, "ok")
+            },
+        );
+        let app = app.with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self {
+            url,
+            received,
+            task,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
