@@ -147,12 +147,14 @@ pub struct Received {
 
 /// What the receiver answers to request number `n` (0-based): a status,
 /// extra headers, and how long to wait first.
+type Log = Arc<Mutex<Vec<Received>>>;
+
 pub type Script = dyn Fn(usize) -> (u16, Vec<(&'static str, String)>, Duration) + Send + Sync;
 
 /// A local HTTP server that records requests and answers as scripted.
 pub struct Receiver {
     pub url: String,
-    pub received: Arc<Mutex<Vec<Received>>>,
+    pub received: Log,
     task: JoinHandle<()>,
 }
 
@@ -163,11 +165,11 @@ impl Receiver {
         use axum::{
             body::Bytes, extract::State, http::HeaderMap, http::Method, http::StatusCode, http::Uri,
         };
-        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let received: Log = Arc::default();
         let script: Arc<Script> = Arc::new(script);
         let state = (received.clone(), script);
         let app = axum::Router::new().fallback(
-            |State((received, script)): State<(Arc<Mutex<Vec<Received>>>, Arc<Script>)>,
+            |State((received, script)): State<(Log, Arc<Script>)>,
              method: Method,
              uri: Uri,
              headers: HeaderMap,

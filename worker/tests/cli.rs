@@ -1,0 +1,148 @@
+//! The `redspin-worker` command line: enqueue, status, stats, dead.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use redspin_testsupport::TestRedis;
+use redspin_worker::Registry;
+
+fn cli(redis: &TestRedis, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn enqueue_status_stats_and_dead_commands() {
+    let redis = TestRedis::start();
+    let (ok, id, _) = cli(
+        &redis,
+        &[
+            "enqueue",
+            "--type",
+            "nobody",
+            "--payload",
+            "{\"a\":1}",
+            "--queue",
+            "mail",
+        ],
+    );
+    assert!(ok);
+    let id = id.trim().to_owned();
+    assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
+    let (ok, _, _) = cli(
+        &redis,
+        &[
+            "enqueue",
+            "--type",
+            "noop",
+            "--payload",
+            "null",
+            "--delay-ms",
+            "600000",
+        ],
+    );
+    assert!(ok);
+
+    let (ok, out, _) = cli(&redis, &["status", &id, "--queue", "mail"]);
+    assert!(ok);
+    let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["state"], "queued");
+
+    let (ok, out, _) = cli(&redis, &["stats", "--json"]);
+    assert!(ok);
+    let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let by_name = |n: &str| {
+        stats
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["queue"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_name("mail")["ready"], 1);
+    assert_eq!(by_name("default")["scheduled"], 1);
+
+    // A worker on "mail" sends the unhandled job to the dead set.
+    let w = TestWorker::start(
+        redspin_worker::WorkerConfig {
+            queues: vec!["mail".into()],
+            ..config(&redis)
+        },
+        Registry::with_builtins(),
+    );
+    let client = client(&redis).await;
+    eventually(WAIT, "the job dead", || async {
+        (client.stats("mail").await.unwrap().dead == 1).then_some(())
+    })
+    .await;
+    w.stop().await;
+    let (ok, out, _) = cli(&redis, &["dead", "list", "--queue", "mail", "--json"]);
+    assert!(ok);
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(line["job"]["id"], id.as_str());
+    let (ok, out, _) = cli(&redis, &["dead", "retry", "--queue", "mail", "--id", &id]);
+    assert!(ok && out.starts_with("1 job(s)"), "{out}");
+    assert_eq!(client.stats("mail").await.unwrap().ready, 1);
+    let (ok, out, _) = cli(&redis, &["dead", "purge", "--queue", "mail", "--all"]);
+    assert!(ok && out.starts_with("0 job(s)"), "{out}");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_clear_message() {
+    let redis = TestRedis::start();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["enqueue", "--type", "t", "--payload", "{nope"],
+            "--payload is not valid JSON",
+        ),
+        (
+            &["enqueue", "--type", "has space", "--payload", "1"],
+            "type must be",
+        ),
+        (
+            &[
+                "enqueue",
+                "--type",
+                "t",
+                "--payload",
+                "1",
+                "--max-attempts",
+                "0",
+            ],
+            "max_attempts must be",
+        ),
+        (
+            &[
+                "enqueue",
+                "--type",
+                "t",
+                "--payload",
+                "1",
+                "--queue",
+                "a{b}",
+            ],
+            "invalid queue name",
+        ),
+        (
+            &["status", "00000000-0000-0000-0000-000000000000"],
+            "no job",
+        ),
+        (&["dead", "retry"], "--id"),
+    ];
+    for (args, want) in cases {
+        let (ok, _, err) = cli(&redis, args);
+        assert!(!ok, "{args:?} should fail");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
