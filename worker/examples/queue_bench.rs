@@ -58,29 +58,24 @@ async fn main() -> anyhow::Result<()> {
     // 3. Promotion of due delayed jobs: scheduled as if enqueued earlier.
     let q = schema.queue("promo")?;
     let now = now_ms();
-    futures::stream::iter(0..jobs)
-        .map(|_| {
-            let client = client.clone();
-            let q = q.clone();
-            async move {
-                let job = NewJob::new("noop", serde_json::Value::Null)
-                    .into_job(uuid::Uuid::new_v4(), now)?;
-                client
-                    .redis()
-                    .run(&Enqueue {
-                        queue: &q,
-                        job: &job,
-                        now_ms: now - 1,
-                    })
-                    .await?;
-                anyhow::Ok(())
-            }
-        })
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<()>>()?;
+    concurrently(jobs, |_| {
+        let client = client.clone();
+        let q = q.clone();
+        async move {
+            let job =
+                NewJob::new("noop", serde_json::Value::Null).into_job(uuid::Uuid::new_v4(), now)?;
+            client
+                .redis()
+                .run(&Enqueue {
+                    queue: &q,
+                    job: &job,
+                    now_ms: now - 1,
+                })
+                .await?;
+            anyhow::Ok(())
+        }
+    })
+    .await?;
     let started = Instant::now();
     let mut promoted = 0;
     loop {
@@ -192,19 +187,25 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn enqueue_many(client: &QueueClient, n: usize, delay_ms: u64) -> anyhow::Result<()> {
+    concurrently(n, |_| {
+        let client = client.clone();
+        async move {
+            let new = NewJob::new("noop", serde_json::Value::Null).delay_ms(delay_ms);
+            client.enqueue("default", new).await?;
+            anyhow::Ok(())
+        }
+    })
+    .await
+}
+
+/// Runs `f(0..n)` with 64 calls in flight; the first error wins.
+async fn concurrently<F, Fut>(n: usize, f: F) -> anyhow::Result<()>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     futures::stream::iter(0..n)
-        .map(|_| {
-            let client = client.clone();
-            async move {
-                client
-                    .enqueue(
-                        "default",
-                        NewJob::new("noop", serde_json::Value::Null).delay_ms(delay_ms),
-                    )
-                    .await?;
-                anyhow::Ok(())
-            }
-        })
+        .map(f)
         .buffer_unordered(64)
         .collect::<Vec<_>>()
         .await

@@ -58,57 +58,61 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let m = Self {
-            processed: Family::default(),
-            failed: Family::default(),
-            retried: Family::default(),
-            dead: Family::default(),
-            recovered: Family::default(),
-            promoted: Family::default(),
-            latency: HistogramFamily::new_with_constructor(latency_histogram),
-            depth: Family::default(),
-            registry: Arc::new(Registry::default()),
-        };
+        let counters: [(&str, &str, Family<QueueLabel, Counter>); 6] = [
+            (
+                "jobs_processed",
+                "Jobs that finished successfully",
+                Family::default(),
+            ),
+            (
+                "jobs_failed",
+                "Job attempts that failed (retried or dead)",
+                Family::default(),
+            ),
+            (
+                "jobs_retried",
+                "Failed attempts rescheduled for a retry",
+                Family::default(),
+            ),
+            ("jobs_dead", "Jobs moved to the dead set", Family::default()),
+            (
+                "jobs_recovered",
+                "Jobs recovered from workers that died",
+                Family::default(),
+            ),
+            (
+                "jobs_promoted",
+                "Delayed jobs promoted to the ready list",
+                Family::default(),
+            ),
+        ];
+        let latency = HistogramFamily::new_with_constructor(latency_histogram);
+        let depth = Family::<DepthLabel, Gauge>::default();
         let mut r = Registry::with_prefix("redspin");
-        r.register(
-            "jobs_processed",
-            "Jobs that finished successfully",
-            m.processed.clone(),
-        );
-        r.register(
-            "jobs_failed",
-            "Job attempts that failed (retried or dead)",
-            m.failed.clone(),
-        );
-        r.register(
-            "jobs_retried",
-            "Failed attempts rescheduled for a retry",
-            m.retried.clone(),
-        );
-        r.register("jobs_dead", "Jobs moved to the dead set", m.dead.clone());
-        r.register(
-            "jobs_recovered",
-            "Jobs recovered from workers that died",
-            m.recovered.clone(),
-        );
-        r.register(
-            "jobs_promoted",
-            "Delayed jobs promoted to the ready list",
-            m.promoted.clone(),
-        );
+        for (name, help, family) in &counters {
+            r.register(*name, *help, family.clone());
+        }
         r.register(
             "handler_duration_seconds",
             "Handler run time",
-            m.latency.clone(),
+            latency.clone(),
         );
         r.register(
             "queue_depth",
             "Jobs per queue and state, read at scrape time",
-            m.depth.clone(),
+            depth.clone(),
         );
+        let [processed, failed, retried, dead, recovered, promoted] = counters.map(|(_, _, f)| f);
         Self {
+            processed,
+            failed,
+            retried,
+            dead,
+            recovered,
+            promoted,
+            latency,
+            depth,
             registry: Arc::new(r),
-            ..m
         }
     }
 

@@ -82,10 +82,7 @@ async fn enqueue_status_stats_and_dead_commands() {
         Registry::with_builtins(),
     );
     let client = client(&redis).await;
-    eventually(WAIT, "the job dead", || async {
-        (client.stats("mail").await.unwrap().dead == 1).then_some(())
-    })
-    .await;
+    wait_dead(&client, "mail", 1).await;
     w.stop().await;
     let (ok, out, _) = cli(&redis, &["dead", "list", "--queue", "mail", "--json"]);
     assert!(ok);

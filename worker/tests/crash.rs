@@ -157,15 +157,7 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
         assert_eq!((reaped.jobs, reaped.workers), (1, 1));
     }
     let w = TestWorker::start(config(&redis), Registry::with_builtins());
-    let dead = eventually(WAIT, "the job in the dead set", || async {
-        client
-            .dead_list("default", 0, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .next()
-    })
-    .await;
+    let dead = wait_dead(&client, "default", 1).await.remove(0);
     w.stop().await;
     assert_eq!(dead.job.id, job.id);
     assert!(dead.job.last_error.unwrap().contains("died 2 time(s)"));

@@ -43,10 +43,7 @@ async fn deletes_keys_and_every_entry_of_the_tags() {
         .await
         .unwrap();
     wait_done(&client, "default", 1).await;
-    eventually(WAIT, "the empty invalidation dead", || async {
-        (client.stats("default").await.unwrap().dead == 1).then_some(())
-    })
-    .await;
+    wait_dead(&client, "default", 1).await;
     w.stop().await;
 
     let mut cursor = 0u64;

@@ -40,10 +40,7 @@ async fn malformed_envelopes_and_unknown_types_are_dead_lettered() {
         .await
         .unwrap();
     wait_done(&client, "default", 1).await;
-    eventually(WAIT, "six dead jobs", || async {
-        (client.stats("default").await.unwrap().dead == 6).then_some(())
-    })
-    .await;
+    wait_dead(&client, "default", 6).await;
     w.stop().await;
 
     assert_eq!(

@@ -25,15 +25,7 @@ async fn retries_back_off_then_the_job_goes_dead() {
         .enqueue("default", NewJob::new("flaky", json!(null)).max_attempts(4))
         .await
         .unwrap();
-    let dead = eventually(WAIT, "the job in the dead set", || async {
-        client
-            .dead_list("default", 0, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .next()
-    })
-    .await;
+    let dead = wait_dead(&client, "default", 1).await.remove(0);
     w.stop().await;
 
     let calls = rec.calls();
@@ -89,10 +81,7 @@ async fn permanent_failures_skip_retries_and_panics_are_retried() {
         .await
         .unwrap();
     wait_done(&client, "default", 1).await;
-    eventually(WAIT, "the broken job dead", || async {
-        (client.stats("default").await.unwrap().dead == 1).then_some(())
-    })
-    .await;
+    wait_dead(&client, "default", 1).await;
     w.stop().await;
     assert_eq!(rec.count(), 1, "a permanent failure runs once");
     let b = client.status("default", &broken.id).await.unwrap().unwrap();
@@ -125,10 +114,7 @@ async fn dead_jobs_can_be_revived_and_purged() {
                 .id,
         );
     }
-    eventually(WAIT, "three dead jobs", || async {
-        (client.dead_list("default", 0, 10).await.unwrap().len() == 3).then_some(())
-    })
-    .await;
+    wait_dead(&client, "default", 3).await;
     w.stop().await;
 
     assert_eq!(

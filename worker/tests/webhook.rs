@@ -28,15 +28,7 @@ async fn run_one(
 
 /// Waits for the one job of the queue to reach the dead set; its status.
 async fn dead_status(client: &redspin_worker::QueueClient) -> redspin_core::ops::JobStatus {
-    let id = eventually(WAIT, "the job in the dead set", || async {
-        client
-            .dead_list("default", 0, 1)
-            .await
-            .unwrap()
-            .first()
-            .map(|d| d.job.id.clone())
-    })
-    .await;
+    let id = wait_dead(client, "default", 1).await.remove(0).job.id;
     client.status("default", &id).await.unwrap().unwrap()
 }
 

@@ -225,3 +225,17 @@ impl Drop for Receiver {
         self.task.abort();
     }
 }
+
+/// Polls the queue's dead set until it holds `n` entries; returns them,
+/// newest first.
+pub async fn wait_dead(
+    client: &QueueClient,
+    queue: &str,
+    n: usize,
+) -> Vec<redspin_core::ops::DeadEntry> {
+    eventually(WAIT, &format!("{n} dead jobs"), || async {
+        let dead = client.dead_list(queue, 0, n.max(10)).await.unwrap();
+        (dead.len() >= n).then_some(dead)
+    })
+    .await
+}
