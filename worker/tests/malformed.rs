@@ -75,6 +75,12 @@ async fn malformed_envelopes_and_unknown_types_are_dead_lettered() {
         // The original bytes are kept for inspection.
         assert!(garbage.contains(&d.job.payload.as_str().unwrap()));
     }
+    // A readable id keeps its status record, which ends dead, not running.
+    for id in ["x", "y"] {
+        let st = client.status("default", id).await.unwrap().unwrap();
+        assert_eq!(st.state, JobState::Dead, "{id}");
+        assert!(st.last_error.unwrap().starts_with("malformed envelope: "));
+    }
     let s = client.stats("default").await.unwrap();
     assert_eq!((s.ready, s.processing), (0, 0));
 }

@@ -141,11 +141,22 @@ async fn bury(shared: &Shared, queue: &QueueKeys, raw: &[u8], keep: Job) {
     }
 }
 
-/// The envelope kept in the dead set for bytes that are not a job.
+/// The envelope kept in the dead set for bytes that are not a job. It keeps
+/// the original id where one can be read, so the job's status record (which
+/// the fetch script marked `running`) ends as `dead`.
 fn malformed(raw: &[u8], error: &str) -> Job {
     let now = now_ms();
+    let id = serde_json::from_slice::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| {
+            v.get("id")?
+                .as_str()
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     Job {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         kind: MALFORMED_TYPE.into(),
         payload: serde_json::Value::String(String::from_utf8_lossy(raw).into_owned()),
         attempts: 1,
