@@ -1,0 +1,21 @@
+//! # redspin-host
+//!
+//! A Spin-compatible local host on wasmtime. It runs the very same `.wasm`
+//! components, from the very same `spin.toml`, that `spin up` runs: Spin HTTP
+//! components built with spin-sdk for `wasm32-wasip2` (exporting
+//! `wasi:http/incoming-handler@0.2.x`) that import WASI 0.2 and, as they use
+//! them, `fermyon:spin/redis@2.0.0`, `fermyon:spin/sqlite@2.0.0` and
+//! `fermyon:spin/variables@2.0.0`. Behaviour a component can observe
+//! (routing, `spin-*` headers, error variants, permission refusals) follows
+//! Spin's.
+//!
+//! ## Layout
+//! - [`manifest`]: `spin.toml` v2 parsing and validation.
+//! - [`variables`]: application/component variables and templates.
+//! - [`routing`]: Spin's route matching and request headers.
+//! - [`outbound`]: `allowed_outbound_hosts` rules.
+
+pub mod manifest;
+pub mod outbound;
+pub mod routing;
+pub mod variables;
