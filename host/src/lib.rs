@@ -14,8 +14,26 @@
 //! - [`variables`]: application/component variables and templates.
 //! - [`routing`]: Spin's route matching and request headers.
 //! - [`outbound`]: `allowed_outbound_hosts` rules.
+//! - [`engine`]: the wasmtime engine, linker and compile cache.
+//! - [`state`]: the per-request `Store` data.
+//! - [`spin_redis`], [`spin_sqlite`], [`spin_variables`], [`spin_http`]:
+//!   the host interfaces.
+//! - [`runtime`]: the loaded app and the request path.
+//! - [`server`]: the HTTP server with graceful shutdown.
+//! - [`cli`]: `redspin-host up` and `redspin-host build`.
 
 pub mod manifest;
 pub mod outbound;
 pub mod routing;
 pub mod variables;
+
+pub mod bindings;
+pub mod cli;
+pub mod engine;
+pub mod runtime;
+pub mod server;
+pub mod spin_http;
+pub mod spin_redis;
+pub mod spin_sqlite;
+pub mod spin_variables;
+pub mod state;

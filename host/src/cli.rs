@@ -1,0 +1,187 @@
+//! The `redspin-host` command line: `up` and `build`, with Spin's flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::manifest::App;
+use crate::runtime::{Options, Runtime};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redspin-host",
+    version,
+    about = "Run Spin applications locally on wasmtime"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Start the application (like `spin up`).
+    Up(UpArgs),
+    /// Build the components (like `spin build`).
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The application manifest (a file, or a directory holding spin.toml).
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    pub from: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// SQL run against the default database before serving: `@file.sql` or a statement (repeatable).
+    #[arg(long = "sqlite")]
+    pub sqlite: Vec<String>,
+    /// Environment variable for every component, KEY=VALUE (repeatable).
+    #[arg(short = 'e', long = "env", value_parser = parse_kv)]
+    pub env: Vec<(String, String)>,
+    /// Application variable, NAME=VALUE (repeatable; wins over SPIN_VARIABLE_NAME).
+    #[arg(long = "variable", value_parser = parse_kv)]
+    pub variables: Vec<(String, String)>,
+    /// Longest time one request may take (ms).
+    #[arg(long, default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Largest request body accepted (bytes).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may finish at shutdown (ms).
+    #[arg(long, default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    pub from: PathBuf,
+    /// Build only these components (repeatable).
+    #[arg(short = 'c', long = "component-id")]
+    pub components: Vec<String>,
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}
+
+fn manifest_path(from: &Path) -> PathBuf {
+    if from.is_dir() {
+        from.join("spin.toml")
+    } else {
+        from.to_owned()
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Cmd::Up(args) => up(args).await,
+        Cmd::Build(args) => build(args),
+    }
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let path = manifest_path(&args.from);
+    let app = App::load(&path)?;
+    let options = Options {
+        request_timeout: Duration::from_millis(args.request_timeout_ms),
+        max_body_bytes: args.max_body_bytes,
+        sqlite_statements: args.sqlite,
+        env: args.env,
+        ..Options::default()
+    };
+    let overrides = args.variables;
+    let env = move |key: &str| {
+        overrides
+            .iter()
+            .find(|(k, _)| format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()) == key)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(key).ok())
+    };
+    let started = std::time::Instant::now();
+    let runtime = tokio::task::block_in_place(|| Runtime::load(&app, options, env))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::debug!(?started, "loaded in {:?}", started.elapsed());
+    println!("Serving http://{addr}");
+    println!("Available Routes:");
+    for (route, component) in runtime.router().routes() {
+        match route.strip_suffix("/...") {
+            Some(prefix) => println!("  {component}: http://{addr}{prefix} (wildcard)"),
+            None => println!("  {component}: http://{addr}{route}"),
+        }
+    }
+    crate::server::serve(
+        listener,
+        Arc::new(runtime),
+        shutdown_signal(),
+        Duration::from_millis(args.shutdown_grace_ms),
+    )
+    .await?;
+    Ok(())
+}
+
+fn build(args: BuildArgs) -> anyhow::Result<()> {
+    let path = manifest_path(&args.from);
+    let app = App::load(&path)?;
+    for id in &args.components {
+        anyhow::ensure!(
+            app.components.contains_key(id),
+            "no component {id:?} in {}",
+            path.display()
+        );
+    }
+    for c in app.components.values() {
+        if !args.components.is_empty() && !args.components.contains(&c.id) {
+            continue;
+        }
+        let Some(b) = &c.build else {
+            println!("Component {} has no build command", c.id);
+            continue;
+        };
+        let workdir = b
+            .workdir
+            .as_deref()
+            .map(|w| app.dir.join(w))
+            .unwrap_or_else(|| app.dir.clone());
+        for command in b.command.commands() {
+            println!("Building component {} with `{command}`", c.id);
+            if b.workdir.is_some() {
+                println!("Working directory: {:?}", workdir.display().to_string());
+            }
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .current_dir(&workdir)
+                .status()
+                .with_context(|| format!("cannot run the build command of {}", c.id))?;
+            anyhow::ensure!(
+                status.success(),
+                "Build command for component {} failed with status {status}",
+                c.id
+            );
+        }
+    }
+    println!("Finished building all Spin components");
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The wasmtime engine (built once), the linker with every host interface,
+//! and compiled components cached on disk.
+
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::state::HostState;
+
+/// How often the epoch advances; per-request time limits count in these.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Builds the engine: async, epoch interruption, wasm backtraces, and the
+/// pooling allocator (`pool_size` concurrent instances). Falls back to
+/// on-demand allocation where the pool cannot be reserved.
+pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
+    let mut config = base_config();
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(pool_size)
+        .total_core_instances(pool_size * 8)
+        .total_memories(pool_size * 2)
+        .total_tables(pool_size * 8)
+        .max_memories_per_component(4)
+        .max_tables_per_component(16)
+        .max_core_instances_per_component(32);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    match Engine::new(&config) {
+        Ok(e) => Ok(e),
+        Err(err) => {
+            tracing::warn!(error = %err, "pooling allocator unavailable; using on-demand allocation");
+            Engine::new(&base_config())
+        }
+    }
+}
+
+fn base_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] for as long as the
+/// engine exists. Every `Store` holds the engine, so a guest still running
+/// (even while the server shuts down) can always reach its deadline and
+/// trap; the thread ends once the last store and runtime are gone.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(e) => e.increment_epoch(),
+                None => return,
+            }
+        })
+        .expect("the epoch thread starts");
+}
+
+/// The linker: WASI 0.2 (any 0.2.x import version), wasi:http, and the
+/// `fermyon:spin@2.0.0` interfaces.
+pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::bindings::SpinHost::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+/// Loads a component, from `cache_dir` when a compiled copy for these
+/// bytes and these engine settings is there, else compiling and caching it.
+/// An unreadable cached copy (say, after an engine upgrade) is recompiled.
+pub fn load_component(
+    engine: &Engine,
+    wasm: &Path,
+    cache_dir: &Path,
+) -> wasmtime::Result<Component> {
+    let bytes = std::fs::read(wasm)
+        .map_err(|e| wasmtime::format_err!("cannot read {}: {e}", wasm.display()))?;
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    engine.precompile_compatibility_hash().hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    let cached = cache_dir.join(format!("{:016x}.cwasm", h.finish()));
+    if cached.is_file() {
+        // SAFETY: the file was written by `Component::serialize` of this
+        // program for this engine configuration (the key covers both);
+        // wasmtime also checks the engine compatibility header itself.
+        match unsafe { Component::deserialize_file(engine, &cached) } {
+            Ok(c) => return Ok(c),
+            Err(e) => {
+                tracing::warn!(path = %cached.display(), error = %e, "cached component unusable; recompiling")
+            }
+        }
+    }
+    let component = Component::new(engine, &bytes)
+        .map_err(|e| e.context(format!("cannot compile {}", wasm.display())))?;
+    if let Err(e) = write_cache(&component, &cached) {
+        tracing::warn!(path = %cached.display(), error = %e, "could not cache the compiled component");
+    }
+    Ok(component)
+}
+
+fn write_cache(component: &Component, path: &Path) -> wasmtime::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, component.serialize()?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}

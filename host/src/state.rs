@@ -1,0 +1,62 @@
+//! Per-request state: one [`HostState`] is the data of each request's
+//! `Store`. What is shared across requests (pools, databases, resolved
+//! component settings) sits behind `Arc`s.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::outbound::AllowedHosts;
+use crate::spin_http::OutboundHooks;
+use crate::spin_redis::RedisPool;
+use crate::spin_sqlite::Databases;
+
+/// One component's settings, resolved once at start-up.
+#[derive(Debug)]
+pub struct ComponentEnv {
+    pub id: String,
+    /// Component variables, templates expanded.
+    pub variables: HashMap<String, String>,
+    pub allowed_hosts: Arc<AllowedHosts>,
+    pub sqlite_databases: BTreeSet<String>,
+    pub environment: Vec<(String, String)>,
+}
+
+/// What every request shares.
+pub struct Services {
+    pub redis: RedisPool,
+    pub sqlite: Databases,
+}
+
+/// The data of one request's `Store`.
+pub struct HostState {
+    pub wasi: WasiCtx,
+    pub table: ResourceTable,
+    pub http: WasiHttpCtx,
+    pub hooks: OutboundHooks,
+    pub env: Arc<ComponentEnv>,
+    pub services: Arc<Services>,
+    pub limits: wasmtime::StoreLimits,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}

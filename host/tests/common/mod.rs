@@ -1,0 +1,141 @@
+//! Helpers for the host's end-to-end tests: the probe component built for
+//! wasm32-wasip2 (once per test binary), an app directory with a manifest,
+//! and the real runtime serving it on a free port.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use redspin_host::manifest::App;
+use redspin_host::runtime::{Options, Runtime};
+use tokio::sync::oneshot;
+
+/// Builds the probe component (release, wasm32-wasip2) and returns its path.
+pub fn probe_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let target_dir = root.join("target/fixtures");
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                "probe",
+                "--target-dir",
+            ])
+            .arg(&target_dir)
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the probe component failed");
+        target_dir.join("wasm32-wasip2/release/probe.wasm")
+    })
+    .clone()
+}
+
+/// A directory holding `spin.toml` (the given text, with `@PROBE_WASM@` replaced
+/// by the probe's path); removed on drop.
+pub struct AppDir {
+    pub dir: PathBuf,
+}
+
+impl AppDir {
+    pub fn new(manifest: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "redspin-host-test-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = manifest.replace("@PROBE_WASM@", &probe_wasm().display().to_string());
+        std::fs::write(dir.join("spin.toml"), text).unwrap();
+        Self { dir }
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.join("spin.toml")
+    }
+}
+
+impl Drop for AppDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The runtime serving an app on a free port until dropped.
+pub struct Served {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    pub app: AppDir,
+}
+
+impl Served {
+    pub async fn start(app: AppDir, options: Options, vars: &[(&str, &str)]) -> Self {
+        let manifest = App::load(&app.manifest()).expect("the manifest loads");
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let runtime = tokio::task::spawn_blocking(move || {
+            Runtime::load(&manifest, options, |k| {
+                vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+            })
+        })
+        .await
+        .unwrap()
+        .expect("the app loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            redspin_host::server::serve(
+                listener,
+                Arc::new(runtime),
+                async {
+                    let _ = rx.await;
+                },
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        });
+        Self {
+            base,
+            stop: Some(tx),
+            task: Some(task),
+            app,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = reqwest::get(format!("{}{path}", self.base))
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
