@@ -39,7 +39,11 @@ pub struct RedisPool {
 
 impl RedisPool {
     async fn get(&self, address: &str) -> Result<ConnectionManager, Error> {
-        let client = redis::Client::open(address).map_err(|_| Error::InvalidAddress)?;
+        let client = redis::Client::open(address).map_err(|e| {
+            // The address may carry a password: log only why it was refused.
+            tracing::warn!(kind = ?e.kind(), "refused a Redis address that does not parse");
+            Error::InvalidAddress
+        })?;
         let cell = self
             .cells
             .lock()
@@ -73,21 +77,21 @@ fn other(e: redis::RedisError) -> Error {
 }
 
 impl HostState {
-    fn redis_conn(&self, r: &Resource<RedisConnection>) -> wasmtime::Result<ConnectionManager> {
-        Ok(self.table.get(r)?.conn.clone())
+    /// Runs one command on the connection behind `r`.
+    /// (`&mut self`: `HostState` is `Send` but not `Sync`.)
+    async fn query<T: redis::FromRedisValue>(
+        &mut self,
+        r: &Resource<RedisConnection>,
+        cmd: &redis::Cmd,
+    ) -> R<T> {
+        let mut conn = self.table.get(r)?.conn.clone();
+        Ok(cmd.query_async(&mut conn).await.map_err(other))
     }
 }
 
 impl Host for HostState {}
 
 type R<T> = wasmtime::Result<Result<T, Error>>;
-
-async fn run<T: redis::FromRedisValue>(
-    mut conn: ConnectionManager,
-    cmd: redis::Cmd,
-) -> Result<T, Error> {
-    cmd.query_async(&mut conn).await.map_err(other)
-}
 
 impl HostConnection for HostState {
     async fn open(&mut self, address: String) -> R<Resource<RedisConnection>> {
@@ -111,33 +115,27 @@ impl HostConnection for HostState {
         channel: String,
         payload: Vec<u8>,
     ) -> R<()> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run::<i64>(
-            conn,
-            redis::cmd("PUBLISH").arg(channel).arg(payload).clone(),
-        )
-        .await
-        .map(drop))
+        Ok(self
+            .query::<i64>(&c, redis::cmd("PUBLISH").arg(channel).arg(payload))
+            .await?
+            .map(drop))
     }
 
     async fn get(&mut self, c: Resource<RedisConnection>, key: String) -> R<Option<Vec<u8>>> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("GET").arg(key).clone()).await)
+        self.query(&c, redis::cmd("GET").arg(key)).await
     }
 
     async fn set(&mut self, c: Resource<RedisConnection>, key: String, value: Vec<u8>) -> R<()> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run::<()>(conn, redis::cmd("SET").arg(key).arg(value).clone()).await)
+        self.query::<()>(&c, redis::cmd("SET").arg(key).arg(value))
+            .await
     }
 
     async fn incr(&mut self, c: Resource<RedisConnection>, key: String) -> R<i64> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("INCRBY").arg(key).arg(1).clone()).await)
+        self.query(&c, redis::cmd("INCRBY").arg(key).arg(1)).await
     }
 
     async fn del(&mut self, c: Resource<RedisConnection>, keys: Vec<String>) -> R<u32> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("DEL").arg(keys).clone()).await)
+        self.query(&c, redis::cmd("DEL").arg(keys)).await
     }
 
     async fn sadd(
@@ -146,13 +144,12 @@ impl HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> R<u32> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("SADD").arg(key).arg(values).clone()).await)
+        self.query(&c, redis::cmd("SADD").arg(key).arg(values))
+            .await
     }
 
     async fn smembers(&mut self, c: Resource<RedisConnection>, key: String) -> R<Vec<String>> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("SMEMBERS").arg(key).clone()).await)
+        self.query(&c, redis::cmd("SMEMBERS").arg(key)).await
     }
 
     async fn srem(
@@ -161,8 +158,8 @@ impl HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> R<u32> {
-        let conn = self.redis_conn(&c)?;
-        Ok(run(conn, redis::cmd("SREM").arg(key).arg(values).clone()).await)
+        self.query(&c, redis::cmd("SREM").arg(key).arg(values))
+            .await
     }
 
     async fn execute(
@@ -171,7 +168,6 @@ impl HostConnection for HostState {
         command: String,
         arguments: Vec<RedisParameter>,
     ) -> R<Vec<RedisResult>> {
-        let conn = self.redis_conn(&c)?;
         let mut cmd = redis::cmd(&command);
         for a in arguments {
             match a {
@@ -179,7 +175,7 @@ impl HostConnection for HostState {
                 RedisParameter::Binary(b) => cmd.arg(b),
             };
         }
-        let value = match run::<redis::Value>(conn, cmd).await {
+        let value = match self.query::<redis::Value>(&c, &cmd).await? {
             Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
