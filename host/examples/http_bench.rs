@@ -27,9 +27,11 @@ impl Drop for Server {
 fn start(cmd: &mut Command) -> anyhow::Result<(Server, String)> {
     use std::io::BufRead;
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    stdout.read_line(&mut line)?;
+    // Keep reading: a server must never write into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let base = line
         .trim()
         .strip_prefix("Serving ")

@@ -19,6 +19,9 @@
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
 //! | `P:cache:K` | string | a cached value |
 //! | `P:tag:T` | set | full key names of the cache entries tagged `T` |
+//! | `P:lock:K` | string | short lock: who refreshes cache entry `K` |
+//! | `P:session:S` | string | session `S`: absolute expiry (ms), a `\|`, the JSON record |
+//! | `P:user-sessions:U` | set | session ids of user `U` |
 
 use crate::error::CoreError;
 
@@ -80,6 +83,21 @@ impl KeySchema {
     /// A cache entry.
     pub fn cache(&self, key: &str) -> String {
         format!("{}:cache:{}", self.prefix, key)
+    }
+
+    /// The lock taken by the one request that refreshes cache entry `key`.
+    pub fn cache_lock(&self, key: &str) -> String {
+        format!("{}:lock:{}", self.prefix, key)
+    }
+
+    /// A session record.
+    pub fn session(&self, id: &str) -> String {
+        format!("{}:session:{}", self.prefix, id)
+    }
+
+    /// The set of a user's session ids (for "log out everywhere").
+    pub fn user_sessions(&self, user: &str) -> String {
+        format!("{}:user-sessions:{}", self.prefix, user)
     }
 
     /// The tag set that lists the full key names of the entries tagged `tag`.
@@ -197,5 +215,8 @@ mod tests {
         assert_eq!(s.cache("user:1"), "redspin:cache:user:1");
         assert_eq!(s.tag("users"), "redspin:tag:users");
         assert_eq!(s.queues(), "redspin:queues");
+        assert_eq!(s.cache_lock("user:1"), "redspin:lock:user:1");
+        assert_eq!(s.session("ab"), "redspin:session:ab");
+        assert_eq!(s.user_sessions("7"), "redspin:user-sessions:7");
     }
 }

@@ -1,0 +1,292 @@
+//! Cookie sessions in Redis: create, load (sliding the idle expiry within
+//! an absolute lifetime, atomically in a script), destroy, destroy all of a
+//! user's sessions (a per-user index set, no scans).
+//!
+//! Session ids are 256 bits from the system's CSPRNG, written as 64
+//! lowercase hex digits; an id of any other shape is rejected before Redis
+//! is asked. Ids never appear in `Debug` output.
+
+use std::fmt;
+use std::time::Duration;
+
+use redspin_core::{Command, KeySchema, Request, ScriptCall, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::redis::{optional_bytes, send};
+use crate::util::{now_ms, random_bytes};
+use crate::{scripts, EdgeError, Redis};
+
+/// The name of the session cookie.
+pub const COOKIE_NAME: &str = "sid";
+
+/// A session id of the right shape.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// A new random id.
+    pub fn generate() -> Result<Self, EdgeError> {
+        let mut bytes = [0u8; 32];
+        random_bytes(&mut bytes)?;
+        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+
+    /// `None` unless `s` is 64 lowercase hex digits.
+    pub fn parse(s: &str) -> Option<Self> {
+        let ok = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| Self(s.to_owned()))
+    }
+
+    /// The id itself, for the cookie. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionId(<redacted>)")
+    }
+}
+
+/// What a session holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: i64,
+    pub created_ms: u64,
+    /// The session ends at this time however active it is.
+    pub absolute_expiry_ms: u64,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Idle expiry, slid by each use (default 7 days).
+    pub idle: Duration,
+    /// Absolute lifetime from creation (default 30 days).
+    pub absolute: Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(7 * 24 * 3600),
+            absolute: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// Sessions over one Redis connection.
+pub struct SessionStore<R> {
+    redis: R,
+    keys: KeySchema,
+    config: SessionConfig,
+}
+
+impl<R: Redis> SessionStore<R> {
+    pub fn new(redis: R, keys: KeySchema, config: SessionConfig) -> Self {
+        Self {
+            redis,
+            keys,
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Starts a session for `user_id`.
+    pub fn create(&self, user_id: i64) -> Result<(SessionId, Session), EdgeError> {
+        let id = SessionId::generate()?;
+        let now = now_ms();
+        let absolute = self.config.absolute.as_millis() as u64;
+        let session = Session {
+            user_id,
+            created_ms: now,
+            absolute_expiry_ms: now + absolute,
+        };
+        // The index first: a session is never unreachable from it.
+        self.script(
+            &scripts::ADD_EXTEND,
+            vec![self.keys.user_sessions(&user_id.to_string())],
+            vec![id.expose().into(), absolute.into()],
+        )?;
+        let value = format!(
+            "{}|{}",
+            session.absolute_expiry_ms,
+            serde_json::to_string(&session)?
+        );
+        let idle = self.config.idle.min(self.config.absolute).as_millis() as u64;
+        let cmd = Command::new("SET")
+            .arg(self.keys.session(id.expose()))
+            .arg(value)
+            .arg("PX")
+            .arg(idle.max(1));
+        self.redis.execute(&cmd)?;
+        Ok((id, session))
+    }
+
+    /// The live session `id`, its idle expiry slid forward; `None` if it
+    /// does not exist or has expired.
+    pub fn load(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
+        let reply = self.script(
+            &scripts::SESSION_TOUCH,
+            vec![self.keys.session(id.expose())],
+            vec![now_ms().into(), (self.config.idle.as_millis() as u64).into()],
+        )?;
+        Ok(optional_bytes(reply, "session")?.and_then(|v| decode(&v)))
+    }
+
+    /// Ends session `id`. Returns the session it ended, if any.
+    pub fn destroy(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
+        let reply = self
+            .redis
+            .execute(&Command::new("GETDEL").arg(self.keys.session(id.expose())))?;
+        let session = optional_bytes(reply, "getdel")?.and_then(|v| decode(&v));
+        if let Some(s) = &session {
+            let srem = Command::new("SREM")
+                .arg(self.keys.user_sessions(&s.user_id.to_string()))
+                .arg(id.expose());
+            self.redis.execute(&srem)?;
+        }
+        Ok(session)
+    }
+
+    /// Ends every session of `user_id`. Returns how many there were. Ids
+    /// are popped from the index, so a session created meanwhile is either
+    /// ended too or left in the index, never lost from it.
+    pub fn destroy_all(&self, user_id: i64) -> Result<u64, EdgeError> {
+        let index = self.keys.user_sessions(&user_id.to_string());
+        let mut ended = 0;
+        loop {
+            let popped = self
+                .redis
+                .execute(&Command::new("SPOP").arg(&index).arg(100i64))?
+                .into_items();
+            if popped.is_empty() {
+                return Ok(ended);
+            }
+            for id in popped {
+                if let Value::Nil = id {
+                    continue;
+                }
+                let id = id.into_string("spop")?;
+                let del = Command::new("DEL").arg(self.keys.session(&id));
+                ended += self.redis.execute(&del)?.as_i64("del")? as u64;
+            }
+        }
+    }
+
+    fn script(
+        &self,
+        script: &'static redspin_core::scripts::Script,
+        keys: Vec<String>,
+        args: Vec<redspin_core::Arg>,
+    ) -> Result<Value, EdgeError> {
+        send(&self.redis, &Request::Script(ScriptCall { script, keys, args }))
+    }
+}
+
+fn decode(stored: &[u8]) -> Option<Session> {
+    let text = std::str::from_utf8(stored).ok()?;
+    let (_, json) = text.split_once('|')?;
+    serde_json::from_str(json).ok()
+}
+
+/// The `Set-Cookie` values for a session.
+#[derive(Debug, Clone)]
+pub struct SessionCookie {
+    /// Adds `Secure` (browsers then send the cookie over HTTPS only).
+    pub secure: bool,
+}
+
+impl SessionCookie {
+    /// `sid=ID; HttpOnly; SameSite=Lax; Path=/; Max-Age=N[; Secure]`.
+    pub fn set(&self, id: &SessionId, max_age: Duration) -> String {
+        self.with_value(id.expose(), max_age.as_secs())
+    }
+
+    /// A cookie that makes the browser forget the session.
+    pub fn clear(&self) -> String {
+        self.with_value("", 0)
+    }
+
+    fn with_value(&self, value: &str, max_age: u64) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!("{COOKIE_NAME}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}")
+    }
+}
+
+/// The session cookie's value from a `Cookie` header, if there is one.
+/// Shape is not checked here: see [`SessionId::parse`].
+pub fn cookie_value(header: &str) -> Option<&str> {
+    header.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name.trim() == COOKIE_NAME).then(|| value.trim().trim_matches('"'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_random_and_well_formed() {
+        let a = SessionId::generate().unwrap();
+        let b = SessionId::generate().unwrap();
+        assert_ne!(a, b);
+        assert!(SessionId::parse(a.expose()).is_some());
+        assert_eq!(format!("{a:?}"), "SessionId(<redacted>)");
+    }
+
+    #[test]
+    fn id_shapes() {
+        let good = "0123456789abcdef".repeat(4);
+        let cases = [
+            (good.as_str(), true),
+            (&good[..63], false),
+            ("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", false),
+            ("", false),
+            ("../../etc/passwd", false),
+            ("g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", false),
+        ];
+        for (s, ok) in cases {
+            assert_eq!(SessionId::parse(s).is_some(), ok, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn cookie_headers() {
+        let cases = [
+            ("sid=abc", Some("abc")),
+            ("a=1; sid=abc; b=2", Some("abc")),
+            ("sid=\"abc\"", Some("abc")),
+            ("xsid=abc", None),
+            ("sid", None),
+            ("", None),
+        ];
+        for (h, want) in cases {
+            assert_eq!(cookie_value(h), want, "{h:?}");
+        }
+        let id = SessionId::parse(&"a".repeat(64)).unwrap();
+        let c = SessionCookie { secure: true };
+        assert_eq!(
+            c.set(&id, Duration::from_secs(604800)),
+            format!("sid={}; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure", "a".repeat(64))
+        );
+        assert_eq!(
+            SessionCookie { secure: false }.clear(),
+            "sid=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn stored_sessions_decode() {
+        let s = Session { user_id: 1, created_ms: 2, absolute_expiry_ms: 3 };
+        let stored = format!("3|{}", serde_json::to_string(&s).unwrap());
+        assert_eq!(decode(stored.as_bytes()), Some(s));
+        assert_eq!(decode(b"garbage"), None);
+        assert_eq!(decode(b"3|{}"), None);
+    }
+}
