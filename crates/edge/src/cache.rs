@@ -199,7 +199,7 @@ impl<R: Redis> Cache<R> {
     ) -> Result<(), EdgeError> {
         let full = self.keys.cache(key);
         let ttl = entry::jittered(ttl, policy.jitter, random_unit()).max(Duration::from_millis(1));
-        let live = ttl + policy.stale;
+        let live = ttl + policy.stale.min(ttl);
         let bytes = entry::encode(value, now_ms() + ttl.as_millis() as u64, compute_ms)?;
         // Tag first: an entry is never in Redis without its tags.
         for tag in &policy.tags {
@@ -287,7 +287,10 @@ impl<R: Redis> Cache<R> {
         keys: Vec<String>,
         args: Vec<redspin_core::Arg>,
     ) -> Result<Value, EdgeError> {
-        send(&self.redis, &Request::Script(ScriptCall { script, keys, args }))
+        send(
+            &self.redis,
+            &Request::Script(ScriptCall { script, keys, args }),
+        )
     }
 }
 

@@ -57,4 +57,5 @@ pub use redis::{run, Redis};
 pub use session::{Session, SessionConfig, SessionCookie, SessionId, SessionStore};
 #[cfg(target_arch = "wasm32")]
 pub use spin::SpinRedis;
+pub use tasks::{Enqueued, Tasks};
 pub use util::now_ms;

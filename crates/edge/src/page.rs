@@ -52,7 +52,10 @@ mod tests {
         let b = CachedPage::new(200, "text/html", "<p>b</p>".into());
         assert!(a.etag.starts_with('"') && a.etag.ends_with('"') && a.etag.len() == 42);
         assert_ne!(a.etag, b.etag);
-        assert_eq!(a.etag, CachedPage::new(200, "text/html", "<p>a</p>".into()).etag);
+        assert_eq!(
+            a.etag,
+            CachedPage::new(200, "text/html", "<p>a</p>".into()).etag
+        );
     }
 
     #[test]

@@ -133,7 +133,10 @@ impl<R: Redis> SessionStore<R> {
         let reply = self.script(
             &scripts::SESSION_TOUCH,
             vec![self.keys.session(id.expose())],
-            vec![now_ms().into(), (self.config.idle.as_millis() as u64).into()],
+            vec![
+                now_ms().into(),
+                (self.config.idle.as_millis() as u64).into(),
+            ],
         )?;
         Ok(optional_bytes(reply, "session")?.and_then(|v| decode(&v)))
     }
@@ -184,7 +187,10 @@ impl<R: Redis> SessionStore<R> {
         keys: Vec<String>,
         args: Vec<redspin_core::Arg>,
     ) -> Result<Value, EdgeError> {
-        send(&self.redis, &Request::Script(ScriptCall { script, keys, args }))
+        send(
+            &self.redis,
+            &Request::Script(ScriptCall { script, keys, args }),
+        )
     }
 }
 
@@ -246,10 +252,16 @@ mod tests {
         let cases = [
             (good.as_str(), true),
             (&good[..63], false),
-            ("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", false),
+            (
+                "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                false,
+            ),
             ("", false),
             ("../../etc/passwd", false),
-            ("g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", false),
+            (
+                "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                false,
+            ),
         ];
         for (s, ok) in cases {
             assert_eq!(SessionId::parse(s).is_some(), ok, "{s:?}");
@@ -273,7 +285,10 @@ mod tests {
         let c = SessionCookie { secure: true };
         assert_eq!(
             c.set(&id, Duration::from_secs(604800)),
-            format!("sid={}; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure", "a".repeat(64))
+            format!(
+                "sid={}; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure",
+                "a".repeat(64)
+            )
         );
         assert_eq!(
             SessionCookie { secure: false }.clear(),
@@ -283,7 +298,11 @@ mod tests {
 
     #[test]
     fn stored_sessions_decode() {
-        let s = Session { user_id: 1, created_ms: 2, absolute_expiry_ms: 3 };
+        let s = Session {
+            user_id: 1,
+            created_ms: 2,
+            absolute_expiry_ms: 3,
+        };
         let stored = format!("3|{}", serde_json::to_string(&s).unwrap());
         assert_eq!(decode(stored.as_bytes()), Some(s));
         assert_eq!(decode(b"garbage"), None);

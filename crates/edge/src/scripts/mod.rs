@@ -7,5 +7,4 @@ use redspin_core::scripts::Script;
 /// entry it points to.
 pub static ADD_EXTEND: Script = Script::new("add_extend", include_str!("add_extend.lua"));
 /// Loads a session and slides its idle expiry, within its absolute lifetime.
-pub static SESSION_TOUCH: Script =
-    Script::new("session_touch", include_str!("session_touch.lua"));
+pub static SESSION_TOUCH: Script = Script::new("session_touch", include_str!("session_touch.lua"));

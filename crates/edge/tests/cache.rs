@@ -1,0 +1,210 @@
+//! Cache-aside against a real Redis (a private redis-server per test).
+
+mod common;
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use common::RedisRs;
+use redspin_core::{Command, KeySchema};
+use redspin_edge::{entry, now_ms, Cache, CachePolicy, CacheStatus, Redis};
+use redspin_testsupport::TestRedis;
+
+fn policy() -> CachePolicy {
+    CachePolicy::new(Duration::from_secs(300)).jitter(0.0)
+}
+
+fn pttl(r: &RedisRs, key: &str) -> i64 {
+    r.execute(&Command::new("PTTL").arg(key))
+        .unwrap()
+        .as_i64("pttl")
+        .unwrap()
+}
+
+#[test]
+fn miss_then_hit_and_falsy_values_are_hits() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let cache = Cache::new(&r, KeySchema::default());
+    let calls = Cell::new(0);
+    let compute = |v: serde_json::Value| {
+        calls.set(calls.get() + 1);
+        Ok::<_, ()>(v)
+    };
+    for (i, v) in [
+        serde_json::json!(0),
+        serde_json::json!(false),
+        serde_json::json!(""),
+        serde_json::json!(null),
+        serde_json::json!({"a": 1}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("k{i}");
+        let first = cache
+            .get_or_compute(&key, &policy(), || compute(v.clone()))
+            .unwrap();
+        let second = cache
+            .get_or_compute(&key, &policy(), || compute(serde_json::json!("other")))
+            .unwrap();
+        assert_eq!((first.status, &first.value), (CacheStatus::Miss, &v));
+        assert_eq!(
+            (second.status, &second.value),
+            (CacheStatus::Hit, &v),
+            "{v}"
+        );
+    }
+    assert_eq!(calls.get(), 5);
+    // Stored for TTL + stale window (60 s).
+    let ttl = pttl(&r, "redspin:cache:k0");
+    assert!((359_000..=360_000).contains(&ttl), "{ttl}");
+}
+
+#[test]
+fn absence_is_cached_for_its_own_ttl_and_jitter_shortens() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let cache = Cache::new(&r, KeySchema::default());
+    let p = policy();
+    let got = cache
+        .get_or_compute_opt("none", &p, Duration::from_secs(30), || {
+            Ok::<Option<i32>, ()>(None)
+        })
+        .unwrap();
+    assert_eq!((got.value, got.status), (None, CacheStatus::Miss));
+    let again = cache
+        .get_or_compute_opt("none", &p, Duration::from_secs(30), || Ok::<_, ()>(Some(1)))
+        .unwrap();
+    assert_eq!((again.value, again.status), (None, CacheStatus::Hit));
+    let ttl = pttl(&r, "redspin:cache:none");
+    assert!((30_000..=60_000).contains(&ttl), "{ttl}");
+    let jittered = CachePolicy::new(Duration::from_secs(300)).stale(Duration::ZERO);
+    let mut ttls = std::collections::BTreeSet::new();
+    for i in 0..20 {
+        cache.set(&format!("j{i}"), &i, &jittered).unwrap();
+        let t = pttl(&r, &format!("redspin:cache:j{i}"));
+        assert!((270_000..=300_000).contains(&t), "{t}");
+        ttls.insert(t / 1000);
+    }
+    assert!(
+        ttls.len() > 5,
+        "entries written together expire apart: {ttls:?}"
+    );
+}
+
+#[test]
+fn corrupt_entries_are_misses_and_get_overwritten() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    r.execute(&Command::new("SET").arg("redspin:cache:c").arg("not json"))
+        .unwrap();
+    let cache = Cache::new(&r, KeySchema::default());
+    let got = cache
+        .get_or_compute("c", &policy(), || Ok::<_, ()>(7))
+        .unwrap();
+    assert_eq!((got.value, got.status), (7, CacheStatus::Miss));
+    assert_eq!(
+        cache
+            .get_or_compute("c", &policy(), || Ok::<_, ()>(8))
+            .unwrap()
+            .value,
+        7
+    );
+}
+
+#[test]
+fn a_stale_entry_is_refreshed_by_the_lock_holder_only() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let cache = Cache::new(&r, KeySchema::default());
+    let stale = entry::encode(&"old", now_ms() - 1, 5).unwrap();
+    r.execute(
+        &Command::new("SET")
+            .arg("redspin:cache:hot")
+            .arg(stale)
+            .arg("PX")
+            .arg(60_000i64),
+    )
+    .unwrap();
+    // Another request holds the refresh lock: this one serves the stale value.
+    r.execute(
+        &Command::new("SET")
+            .arg("redspin:lock:hot")
+            .arg("1")
+            .arg("PX")
+            .arg(60_000i64),
+    )
+    .unwrap();
+    let served = cache
+        .get_or_compute("hot", &policy(), || -> Result<String, ()> {
+            panic!("must not recompute")
+        })
+        .unwrap();
+    assert_eq!(
+        (served.value.as_str(), served.status),
+        ("old", CacheStatus::Hit)
+    );
+    // The lock is free: this request wins it and refreshes.
+    r.execute(&Command::new("DEL").arg("redspin:lock:hot"))
+        .unwrap();
+    let fresh = cache
+        .get_or_compute("hot", &policy(), || Ok::<_, ()>("new".to_owned()))
+        .unwrap();
+    assert_eq!(
+        (fresh.value.as_str(), fresh.status),
+        ("new", CacheStatus::Miss)
+    );
+    // A failed refresh serves the stale value rather than an error.
+    let stale = entry::encode(&"old", now_ms() - 1, 5).unwrap();
+    r.execute(
+        &Command::new("SET")
+            .arg("redspin:cache:hot2")
+            .arg(stale)
+            .arg("PX")
+            .arg(60_000i64),
+    )
+    .unwrap();
+    let kept = cache
+        .get_or_compute("hot2", &policy(), || Err::<String, _>("db down"))
+        .unwrap();
+    assert_eq!(kept.value, "old");
+}
+
+#[test]
+fn invalidation_by_key_and_by_tag() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let cache = Cache::new(&r, KeySchema::default());
+    let tagged = policy().tag("users");
+    for i in 0..1200 {
+        cache.set(&format!("u{i}"), &i, &tagged).unwrap();
+    }
+    cache.set("other", &1, &policy()).unwrap();
+    assert_eq!(cache.invalidate(&["other", "missing"]).unwrap(), 1);
+    assert_eq!(cache.invalidate_tag("users").unwrap(), 1200);
+    let exists = r
+        .execute(
+            &Command::new("EXISTS")
+                .arg("redspin:cache:u5")
+                .arg("redspin:tag:users"),
+        )
+        .unwrap();
+    assert_eq!(exists.as_i64("exists").unwrap(), 0);
+    let again = cache
+        .get_or_compute("u5", &tagged, || Ok::<_, ()>(55))
+        .unwrap();
+    assert_eq!((again.value, again.status), (55, CacheStatus::Miss));
+}
+
+#[test]
+fn redis_down_means_bypass_not_failure() {
+    let mut server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    server.stop();
+    let cache = Cache::new(&r, KeySchema::default());
+    let got = cache
+        .get_or_compute("k", &policy(), || Ok::<_, ()>(1))
+        .unwrap();
+    assert_eq!((got.value, got.status), (1, CacheStatus::Bypass));
+}

@@ -1,0 +1,115 @@
+//! Sessions and tasks against a real Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::RedisRs;
+use redspin_core::{Command, JobState, KeySchema, NewJob};
+use redspin_edge::{Redis, SessionConfig, SessionId, SessionStore, Tasks};
+use redspin_testsupport::TestRedis;
+
+fn pttl(r: &RedisRs, key: &str) -> i64 {
+    r.execute(&Command::new("PTTL").arg(key))
+        .unwrap()
+        .as_i64("pttl")
+        .unwrap()
+}
+
+#[test]
+fn create_load_slide_destroy() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
+    let (id, s) = store.create(1).unwrap();
+    let key = format!("redspin:session:{}", id.expose());
+    assert!((604_000_000..=604_800_000).contains(&pttl(&r, &key)));
+    // Sliding: an older TTL is pushed back to the full idle timeout.
+    r.execute(&Command::new("PEXPIRE").arg(key.as_str()).arg(1_000_000i64))
+        .unwrap();
+    assert_eq!(store.load(&id).unwrap(), Some(s.clone()));
+    assert!(pttl(&r, &key) > 604_000_000);
+    let unknown = SessionId::generate().unwrap();
+    assert_eq!(store.load(&unknown).unwrap(), None);
+    assert_eq!(store.destroy(&id).unwrap(), Some(s));
+    assert_eq!(store.load(&id).unwrap(), None);
+    let index = r
+        .execute(&Command::new("SCARD").arg("redspin:user-sessions:1"))
+        .unwrap();
+    assert_eq!(index.as_i64("scard").unwrap(), 0);
+}
+
+#[test]
+fn the_absolute_lifetime_caps_sliding() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let config = SessionConfig {
+        idle: Duration::from_secs(600),
+        absolute: Duration::from_secs(5),
+    };
+    let store = SessionStore::new(&r, KeySchema::default(), config);
+    let (id, s) = store.create(2).unwrap();
+    let key = format!("redspin:session:{}", id.expose());
+    assert!(pttl(&r, &key) <= 5_000);
+    assert!(store.load(&id).unwrap().is_some());
+    assert!(
+        pttl(&r, &key) <= 5_000,
+        "sliding never passes the absolute expiry"
+    );
+    // Past its absolute expiry (written as if created long ago): gone.
+    let old = format!("{}|{}", s.created_ms, serde_json::to_string(&s).unwrap());
+    r.execute(&Command::new("SET").arg(key.as_str()).arg(old))
+        .unwrap();
+    assert_eq!(store.load(&id).unwrap(), None);
+    let exists = r
+        .execute(&Command::new("EXISTS").arg(key.as_str()))
+        .unwrap();
+    assert_eq!(exists.as_i64("exists").unwrap(), 0);
+}
+
+#[test]
+fn destroy_all_ends_every_session_of_one_user_only() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
+    let mine: Vec<_> = (0..250).map(|_| store.create(7).unwrap().0).collect();
+    let (theirs, _) = store.create(8).unwrap();
+    assert_eq!(store.destroy_all(7).unwrap(), 250);
+    for id in &mine {
+        assert_eq!(store.load(id).unwrap(), None);
+    }
+    assert!(store.load(&theirs).unwrap().is_some());
+}
+
+#[test]
+fn tasks_enqueue_and_report_status() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let tasks = Tasks::new(&r, &KeySchema::default(), "default").unwrap();
+    let now = tasks
+        .enqueue(NewJob::new("noop", serde_json::json!({})))
+        .unwrap();
+    let later = tasks
+        .enqueue(NewJob::new("noop", serde_json::json!({})).delay_ms(60_000))
+        .unwrap();
+    assert_eq!(
+        (now.state, later.state),
+        (JobState::Queued, JobState::Scheduled)
+    );
+    let status = tasks.status(&later.id).unwrap().unwrap();
+    assert_eq!(status.state, JobState::Scheduled);
+    assert_eq!(
+        tasks
+            .status("00000000-0000-0000-0000-000000000000")
+            .unwrap(),
+        None
+    );
+    let len = r
+        .execute(&Command::new("LLEN").arg("redspin:{default}:ready"))
+        .unwrap();
+    assert_eq!(len.as_i64("llen").unwrap(), 1);
+    assert!(matches!(
+        tasks.enqueue(NewJob::new("", serde_json::json!({}))),
+        Err(redspin_edge::EdgeError::Core(_))
+    ));
+}
