@@ -21,11 +21,12 @@ pub fn escape(s: &str) -> String {
 
 /// Markdown to HTML; raw HTML in the source is shown as text.
 pub fn markdown(src: &str) -> String {
-    let parser = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .map(|e| match e {
+    let parser = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(
+        |e| match e {
             Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
             e => e,
-        });
+        },
+    );
     let mut out = String::new();
     html::push_html(&mut out, parser);
     out
@@ -60,7 +61,11 @@ mod tests {
             ("a <b>b</b>", "<p>a &lt;b&gt;b&lt;/b&gt;</p>\n"),
         ];
         for (src, want) in cases {
-            assert!(markdown(src).contains(want), "{src:?} -> {:?}", markdown(src));
+            assert!(
+                markdown(src).contains(want),
+                "{src:?} -> {:?}",
+                markdown(src)
+            );
         }
         let page = post_page("A <title>", "text");
         assert!(page.contains("<h1>A &lt;title&gt;</h1>"));

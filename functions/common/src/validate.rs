@@ -22,7 +22,10 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 pub fn user_id(s: &str) -> Result<i64, String> {
     match s.parse::<i64>() {
         Ok(n) if n > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
-        _ => Err(format!("user id must be a positive integer, got {:?}", truncate(s))),
+        _ => Err(format!(
+            "user id must be a positive integer, got {:?}",
+            truncate(s)
+        )),
     }
 }
 
@@ -30,7 +33,8 @@ pub fn user_id(s: &str) -> Result<i64, String> {
 pub fn slug(s: &str) -> Result<&str, String> {
     let ok = !s.is_empty()
         && s.len() <= 100
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(s)
     } else {
@@ -138,11 +142,28 @@ mod tests {
 
     #[test]
     fn ids_and_slugs() {
-        let ids = [("1", Some(1)), ("42", Some(42)), ("0", None), ("-1", None), ("+1", None), ("abc", None), ("1.5", None), ("", None), ("99999999999999999999", None)];
+        let ids = [
+            ("1", Some(1)),
+            ("42", Some(42)),
+            ("0", None),
+            ("-1", None),
+            ("+1", None),
+            ("abc", None),
+            ("1.5", None),
+            ("", None),
+            ("99999999999999999999", None),
+        ];
         for (s, want) in ids {
             assert_eq!(user_id(s).ok(), want, "{s:?}");
         }
-        let slugs = [("hello-world", true), ("a", true), ("", false), ("Hello", false), ("a/b", false), ("a b", false)];
+        let slugs = [
+            ("hello-world", true),
+            ("a", true),
+            ("", false),
+            ("Hello", false),
+            ("a/b", false),
+            ("a b", false),
+        ];
         for (s, ok) in slugs {
             assert_eq!(slug(s).is_ok(), ok, "{s:?}");
         }
@@ -151,7 +172,16 @@ mod tests {
 
     #[test]
     fn fields() {
-        let emails = [("alice@example.com", true), ("  Alice@Example.COM ", true), ("a@b", false), ("nope", false), ("a@@b.c", false), ("a b@c.d", false), ("@b.c", false), ("a@.c", false)];
+        let emails = [
+            ("alice@example.com", true),
+            ("  Alice@Example.COM ", true),
+            ("a@b", false),
+            ("nope", false),
+            ("a@@b.c", false),
+            ("a b@c.d", false),
+            ("@b.c", false),
+            ("a@.c", false),
+        ];
         for (s, ok) in emails {
             assert_eq!(email(s).is_ok(), ok, "{s:?}");
         }
@@ -167,7 +197,9 @@ mod tests {
     #[test]
     fn bodies() {
         assert!(json_body::<Login>(b"").is_err());
-        assert!(json_body::<Login>(b"{").unwrap_err().starts_with("invalid JSON body"));
+        assert!(json_body::<Login>(b"{")
+            .unwrap_err()
+            .starts_with("invalid JSON body"));
         assert!(json_body::<Login>(br#"{"email": "a@b.c"}"#).is_err());
         assert!(json_body::<Login>(&vec![b' '; MAX_JSON_BYTES + 1]).is_err());
         let t: NewTask = json_body(br#"{"type": "noop"}"#).unwrap();

@@ -1,0 +1,8 @@
+//! The `auth` component: routes `/auth/...`. The handlers live in
+//! `redspin_app::auth`, shared with the other components.
+
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    redspin_app::auth::handle(req)
+}

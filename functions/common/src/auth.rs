@@ -1,0 +1,107 @@
+//! `/auth`: login, the current user, logout, logout everywhere.
+
+use redspin_edge::{SessionCookie, SessionId, SessionStore, SpinRedis};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::api::{self, json, ApiError, ApiResult};
+use crate::config::Config;
+use crate::principal::{self, Redis};
+use crate::{db, password, validate};
+
+pub fn handle(req: Request) -> Response {
+    let config = Config::load();
+    let segs = api::segments(&req);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let redis = principal::connect(&config);
+    api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Post, ["auth", "login"]) => login(&req, &config, &redis),
+        (Method::Get, ["auth", "me"]) => me(&req, &config, &redis),
+        (Method::Post, ["auth", "logout"]) => logout(&req, &config, &redis),
+        (Method::Post, ["auth", "logout-all"]) => logout_all(&req, &config, &redis),
+        (_, ["auth", "me"]) => Err(api::method_not_allowed("GET")),
+        (_, ["auth", "login" | "logout" | "logout-all"]) => Err(api::method_not_allowed("POST")),
+        _ => Err(api::not_found()),
+    })
+}
+
+fn store<'a>(config: &Config, redis: &'a Redis) -> Result<SessionStore<&'a SpinRedis>, ApiError> {
+    let redis = redis
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("session store", e))?;
+    Ok(SessionStore::new(
+        redis,
+        config.keys.clone(),
+        config.sessions.clone(),
+    ))
+}
+
+fn cookie(config: &Config) -> SessionCookie {
+    SessionCookie {
+        secure: config.cookie_secure,
+    }
+}
+
+fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    let body: validate::Login = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    let store = store(config, redis)?;
+    let conn = db::open()?;
+    let found = match validate::email(&body.email) {
+        Ok(email) => db::user_by_email(&conn, &email)?,
+        Err(_) => None,
+    };
+    // Unknown email and wrong password: same work, same answer.
+    let (hash, user) = match &found {
+        Some((u, h)) => (h.as_str(), Some(u)),
+        None => (password::DUMMY_HASH, None),
+    };
+    let ok = password::verify(&body.password, hash);
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(ApiError::new(401, "invalid email or password"));
+    };
+    // No fixation: a session presented at login ends here.
+    if let Some(old) = principal::cookie(req).as_deref().and_then(SessionId::parse) {
+        store
+            .destroy(&old)
+            .map_err(|e| ApiError::unavailable("session store", &e))?;
+    }
+    let (id, _) = store
+        .create(user.id)
+        .map_err(|e| ApiError::unavailable("session store", &e))?;
+    let mut resp = json(200, user);
+    resp.set_header("set-cookie", cookie(config).set(&id, config.sessions.idle));
+    Ok(resp)
+}
+
+fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    let (user_id, _) = principal::user(req, config, redis)?;
+    let conn = db::open()?;
+    match db::user(&conn, user_id)? {
+        Some(u) => Ok(json(200, &u)),
+        None => Err(ApiError::new(401, "session expired")),
+    }
+}
+
+fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    if let Some(id) = principal::cookie(req).as_deref().and_then(SessionId::parse) {
+        store(config, redis)?
+            .destroy(&id)
+            .map_err(|e| ApiError::unavailable("session store", &e))?;
+    }
+    Ok(Response::builder()
+        .status(204)
+        .header("set-cookie", cookie(config).clear())
+        .body(Vec::new())
+        .build())
+}
+
+fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    let (user_id, _) = principal::user(req, config, redis)?;
+    store(config, redis)?
+        .destroy_all(user_id)
+        .map_err(|e| ApiError::unavailable("session store", &e))?;
+    Ok(Response::builder()
+        .status(204)
+        .header("set-cookie", cookie(config).clear())
+        .body(Vec::new())
+        .build())
+}

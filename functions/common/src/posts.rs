@@ -1,0 +1,127 @@
+//! `/posts/:slug`: whole rendered pages from the page cache, with strong
+//! ETags and `If-None-Match`; `PUT` (admin) writes and invalidates.
+
+use redspin_edge::{Cache, CachePolicy, CacheStatus, CachedPage};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::api::{self, json, ApiError, ApiResult};
+use crate::config::Config;
+use crate::principal::{self, is_admin};
+use crate::{db, render, validate};
+
+pub fn handle(req: Request) -> Response {
+    let config = Config::load();
+    let segs = api::segments(&req);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Get | Method::Head, ["posts", slug]) => get(&req, slug, &config),
+        (Method::Put, ["posts", slug]) => put(&req, slug, &config),
+        (_, ["posts", _]) => Err(api::method_not_allowed("GET, HEAD, PUT")),
+        _ => Err(api::not_found()),
+    })
+}
+
+fn page_key(slug: &str) -> String {
+    format!("page:/posts/{slug}")
+}
+
+fn render_page(slug: &str) -> Result<CachedPage, ApiError> {
+    let conn = db::open()?;
+    Ok(match db::post(&conn, slug)? {
+        Some(p) => CachedPage::new(
+            200,
+            "text/html; charset=utf-8",
+            render::post_page(&p.title, &p.body),
+        ),
+        None => CachedPage::new(
+            404,
+            "text/html; charset=utf-8",
+            render::not_found_page(slug),
+        ),
+    })
+}
+
+fn get(req: &Request, slug: &str, config: &Config) -> ApiResult {
+    if validate::slug(slug).is_err() {
+        let page = CachedPage::new(
+            404,
+            "text/html; charset=utf-8",
+            render::not_found_page(slug),
+        );
+        return Ok(page_response(req, page, CacheStatus::Bypass, config));
+    }
+    let (page, status) = match principal::connect(config) {
+        Ok(redis) => {
+            let cache = Cache::new(&redis, config.keys.clone());
+            let policy = CachePolicy::new(config.page_ttl).tag("pages");
+            let c = cache.get_or_compute(&page_key(slug), &policy, || render_page(slug))?;
+            (c.value, c.status)
+        }
+        Err(_) => (render_page(slug)?, CacheStatus::Bypass),
+    };
+    Ok(page_response(req, page, status, config))
+}
+
+fn page_response(
+    req: &Request,
+    page: CachedPage,
+    status: CacheStatus,
+    config: &Config,
+) -> Response {
+    let max_age = if page.status == 200 {
+        config.page_ttl.as_secs().min(60)
+    } else {
+        0
+    };
+    let mut b = Response::builder();
+    b.header("x-cache", status.as_str())
+        .header("etag", page.etag.clone())
+        .header(
+            "cache-control",
+            format!("public, max-age={max_age}, must-revalidate"),
+        );
+    if page.status == 200 && page.not_modified(api::header(req, "if-none-match")) {
+        return b.status(304).body(Vec::new()).build();
+    }
+    let body = if req.method() == &Method::Head {
+        String::new()
+    } else {
+        page.body
+    };
+    b.status(page.status)
+        .header("content-type", page.content_type)
+        .body(body)
+        .build()
+}
+
+fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
+    if !is_admin(req, config) {
+        return Err(ApiError::new(401, "admin token required"));
+    }
+    let slug = validate::slug(slug).map_err(ApiError::bad_request)?;
+    let body: validate::PutPost = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    let title = body.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ApiError::bad_request("title must be 1 to 200 characters"));
+    }
+    let redis = principal::connect(config).map_err(|e| ApiError::unavailable("cache", &e))?;
+    let cache = Cache::new(&redis, config.keys.clone());
+    cache
+        .invalidate(&[&page_key(slug)])
+        .map_err(|e| ApiError::unavailable("cache", &e))?;
+    let conn = db::open()?;
+    let created = db::put_post(
+        &conn,
+        slug,
+        title,
+        &body.body,
+        redspin_edge::now_ms() as i64,
+    )?;
+    if let Err(e) = cache.invalidate(&[&page_key(slug)]) {
+        eprintln!("post {slug}: cache invalidation after write failed: {e}");
+    }
+    Ok(json(
+        if created { 201 } else { 200 },
+        &serde_json::json!({ "slug": slug, "title": title }),
+    ))
+}

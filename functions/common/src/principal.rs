@@ -1,0 +1,80 @@
+//! Who is asking: the admin (bearer token) or a logged-in user (session
+//! cookie). Session ids are checked for shape before Redis is asked and
+//! never logged.
+
+use redspin_edge::session::cookie_value;
+use redspin_edge::{SessionCookie, SessionId, SessionStore, SpinRedis};
+use spin_sdk::http::Request;
+
+use crate::api::{header, ApiError};
+use crate::config::Config;
+
+/// The request's one Redis connection (or why there is none).
+pub type Redis = Result<SpinRedis, redspin_edge::EdgeError>;
+
+/// Opens the request's Redis connection.
+pub fn connect(config: &Config) -> Redis {
+    SpinRedis::open(&config.redis_address)
+}
+
+pub enum Principal {
+    Admin,
+    User { id: i64 },
+}
+
+/// True when the request carries the admin token (compared in constant time).
+pub fn is_admin(req: &Request, config: &Config) -> bool {
+    let Some(given) = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
+    };
+    let want = config.admin_token.as_bytes();
+    !want.is_empty()
+        && given.len() == want.len()
+        && given
+            .bytes()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The session id in the request's cookie, if any (of any shape).
+pub fn cookie(req: &Request) -> Option<String> {
+    header(req, "cookie")
+        .and_then(cookie_value)
+        .map(str::to_owned)
+}
+
+/// The logged-in user, or 401 (`not logged in` / `session expired`), or
+/// 503 when the session store is unavailable.
+pub fn user(req: &Request, config: &Config, redis: &Redis) -> Result<(i64, SessionId), ApiError> {
+    let expired = || {
+        let clear = SessionCookie {
+            secure: config.cookie_secure,
+        }
+        .clear();
+        ApiError::new(401, "session expired").with_header("set-cookie", clear)
+    };
+    let Some(raw) = cookie(req).filter(|c| !c.is_empty()) else {
+        return Err(ApiError::new(401, "not logged in"));
+    };
+    let Some(id) = SessionId::parse(&raw) else {
+        return Err(expired());
+    };
+    let redis = redis
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("session store", e))?;
+    let store = SessionStore::new(redis, config.keys.clone(), config.sessions.clone());
+    match store.load(&id) {
+        Ok(Some(s)) => Ok((s.user_id, id)),
+        Ok(None) => Err(expired()),
+        Err(e) => Err(ApiError::unavailable("session store", &e)),
+    }
+}
+
+/// The admin, or else the logged-in user.
+pub fn require(req: &Request, config: &Config, redis: &Redis) -> Result<Principal, ApiError> {
+    if is_admin(req, config) {
+        return Ok(Principal::Admin);
+    }
+    user(req, config, redis).map(|(id, _)| Principal::User { id })
+}

@@ -1,0 +1,82 @@
+//! `/tasks`: enqueue a job for the native worker (now or later) and read
+//! its status. Logged-in users may enqueue `noop` jobs only; the admin any
+//! type the worker knows.
+
+use redspin_core::NewJob;
+use redspin_edge::{EdgeError, Tasks};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::api::{self, json, ApiError, ApiResult};
+use crate::config::Config;
+use crate::principal::{self, Principal};
+use crate::validate;
+
+/// The queue the app uses.
+pub const QUEUE: &str = "default";
+/// Types a logged-in user may enqueue.
+const USER_TYPES: &[&str] = &["noop"];
+
+pub fn handle(req: Request) -> Response {
+    let config = Config::load();
+    let segs = api::segments(&req);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Post, ["tasks"]) => create(&req, &config),
+        (_, ["tasks"]) => Err(api::method_not_allowed("POST")),
+        (Method::Get, ["tasks", id]) => status(&req, id, &config),
+        (_, ["tasks", _]) => Err(api::method_not_allowed("GET")),
+        _ => Err(api::not_found()),
+    })
+}
+
+fn create(req: &Request, config: &Config) -> ApiResult {
+    let redis = principal::connect(config);
+    let who = principal::require(req, config, &redis)?;
+    let body: validate::NewTask = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    if matches!(who, Principal::User { .. }) && !USER_TYPES.contains(&body.kind.as_str()) {
+        return Err(ApiError::new(
+            403,
+            format!("task type {:?} needs the admin token", body.kind),
+        ));
+    }
+    let delay = body.delay_ms.unwrap_or(0);
+    if delay > validate::MAX_DELAY_MS {
+        return Err(ApiError::bad_request("delay_ms may be at most 30 days"));
+    }
+    let mut job = NewJob::new(body.kind, body.payload).delay_ms(delay);
+    if let Some(n) = body.max_attempts {
+        job = job.max_attempts(n);
+    }
+    let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
+    let tasks =
+        Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
+    match tasks.enqueue(job) {
+        Ok(done) => {
+            let mut resp = json(
+                202,
+                &serde_json::json!({ "id": done.id, "status": done.state }),
+            );
+            resp.set_header("location", format!("/tasks/{}", done.id));
+            Ok(resp)
+        }
+        Err(EdgeError::Core(e)) => Err(ApiError::bad_request(e.to_string())),
+        Err(e) => Err(ApiError::unavailable("queue", &e)),
+    }
+}
+
+fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
+    let redis = principal::connect(config);
+    principal::require(req, config, &redis)?;
+    let valid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if !valid {
+        return Err(ApiError::bad_request("task id must be a UUID"));
+    }
+    let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
+    let tasks =
+        Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
+    match tasks.status(id) {
+        Ok(Some(s)) => Ok(json(200, &s)),
+        Ok(None) => Err(ApiError::new(404, format!("task {id} not found"))),
+        Err(e) => Err(ApiError::unavailable("queue", &e)),
+    }
+}

@@ -1,0 +1,149 @@
+//! `/users`: registration, cache-aside reads, updates that invalidate.
+
+use std::time::Duration;
+
+use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::api::{self, json, ApiError, ApiResult};
+use crate::config::Config;
+use crate::db::{self, User};
+use crate::principal::{self, Principal};
+use crate::{password, validate};
+
+/// How long "no such user" is cached.
+const ABSENT_TTL: Duration = Duration::from_secs(30);
+
+pub fn handle(req: Request) -> Response {
+    let config = Config::load();
+    let segs = api::segments(&req);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Post, ["users"]) => register(&req, &config),
+        (_, ["users"]) => Err(api::method_not_allowed("POST")),
+        (Method::Get, ["users", id]) => get(id, &config),
+        (Method::Put, ["users", id]) => update(&req, id, &config),
+        (_, ["users", _]) => Err(api::method_not_allowed("GET, PUT")),
+        _ => Err(api::not_found()),
+    })
+}
+
+fn cache_key(id: i64) -> String {
+    format!("user:{id}")
+}
+
+fn get(id: &str, config: &Config) -> ApiResult {
+    let id = validate::user_id(id).map_err(ApiError::bad_request)?;
+    let conn = db::open()?;
+    let load = || db::user(&conn, id);
+    let Cached { value, status } = match principal::connect(config) {
+        Ok(redis) => {
+            let cache = Cache::new(&redis, config.keys.clone());
+            let policy = CachePolicy::new(config.user_ttl).tag("users");
+            cache.get_or_compute_opt(&cache_key(id), &policy, ABSENT_TTL, load)?
+        }
+        Err(_) => Cached {
+            value: load()?,
+            status: CacheStatus::Bypass,
+        },
+    };
+    let mut resp = match value {
+        Some(user) => json(200, &user),
+        None => ApiError::new(404, format!("user {id} not found")).into_response(),
+    };
+    resp.set_header("x-cache", status.as_str());
+    Ok(resp)
+}
+
+fn register(req: &Request, config: &Config) -> ApiResult {
+    let body: validate::Register =
+        validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    let name = validate::name(&body.name).map_err(ApiError::bad_request)?;
+    let email = validate::email(&body.email).map_err(ApiError::bad_request)?;
+    let pw = validate::password(&body.password).map_err(ApiError::bad_request)?;
+    let avatar = body
+        .avatar
+        .as_deref()
+        .map(validate::avatar)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let hash = password::hash(pw).map_err(|e| ApiError::new(500, e))?;
+    let conn = db::open()?;
+    let user = db::insert_user(
+        &conn,
+        &name,
+        &email,
+        &hash,
+        avatar.as_deref(),
+        redspin_edge::now_ms() as i64,
+    )?;
+    // A cached "no such user" for this id must not outlive its creation.
+    invalidate(config, user.id);
+    let mut resp = json(201, &user);
+    resp.set_header("location", format!("/users/{}", user.id));
+    Ok(resp)
+}
+
+fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
+    let id = validate::user_id(id).map_err(ApiError::bad_request)?;
+    let redis = principal::connect(config);
+    match principal::require(req, config, &redis)? {
+        Principal::Admin => {}
+        Principal::User { id: me } if me == id => {}
+        Principal::User { .. } => {
+            return Err(ApiError::new(403, "you may only change your own profile"))
+        }
+    }
+    let body: validate::UpdateUser =
+        validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(validate::name)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let email = body
+        .email
+        .as_deref()
+        .map(validate::email)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let avatar = body
+        .avatar
+        .as_deref()
+        .map(validate::avatar)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let redis = redis.map_err(|e| ApiError::unavailable("cache", &e))?;
+    let cache = Cache::new(&redis, config.keys.clone());
+    // Refuse the write while the cache cannot be invalidated: a stale
+    // profile would otherwise be served for the whole TTL.
+    cache
+        .invalidate(&[&cache_key(id)])
+        .map_err(|e| ApiError::unavailable("cache", &e))?;
+    let conn = db::open()?;
+    let user: Option<User> = db::update_user(
+        &conn,
+        id,
+        name.as_deref(),
+        email.as_deref(),
+        avatar.as_deref(),
+        redspin_edge::now_ms() as i64,
+    )?;
+    // Again after the write, for a read that raced it.
+    if let Err(e) = cache.invalidate(&[&cache_key(id)]) {
+        eprintln!("user {id}: cache invalidation after update failed: {e}");
+    }
+    match user {
+        Some(u) => Ok(json(200, &u)),
+        None => Err(ApiError::new(404, format!("user {id} not found"))),
+    }
+}
+
+fn invalidate(config: &Config, id: i64) {
+    if let Ok(redis) = principal::connect(config) {
+        if let Err(e) = Cache::new(&redis, config.keys.clone()).invalidate(&[&cache_key(id)]) {
+            eprintln!("user {id}: cache invalidation failed: {e}");
+        }
+    }
+}

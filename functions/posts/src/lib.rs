@@ -1,0 +1,8 @@
+//! The `posts` component: routes `/posts/...`. The handlers live in
+//! `redspin_app::posts`, shared with the other components.
+
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    redspin_app::posts::handle(req)
+}

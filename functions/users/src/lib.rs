@@ -1,0 +1,8 @@
+//! The `users` component: routes `/users/...`. The handlers live in
+//! `redspin_app::users`, shared with the other components.
+
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    redspin_app::users::handle(req)
+}
