@@ -9,12 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use redspin_core::{Command, KeySchema, Request, ScriptCall, Value};
+use redspin_core::{Command, KeySchema, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::entry::{self, Freshness};
-use crate::redis::{optional_bytes, send};
+use crate::redis::optional_bytes;
 use crate::util::{now_ms, random_unit};
 use crate::{scripts, EdgeError, Redis};
 
@@ -203,7 +203,8 @@ impl<R: Redis> Cache<R> {
         let bytes = entry::encode(value, now_ms() + ttl.as_millis() as u64, compute_ms)?;
         // Tag first: an entry is never in Redis without its tags.
         for tag in &policy.tags {
-            self.script(
+            crate::redis::script(
+                &self.redis,
                 &scripts::ADD_EXTEND,
                 vec![self.keys.tag(tag)],
                 vec![full.clone().into(), (live.as_millis() as u64).into()],
@@ -279,18 +280,6 @@ impl<R: Redis> Cache<R> {
             .arg("PX")
             .arg(ms);
         matches!(self.redis.execute(&cmd), Ok(Value::Status(_)))
-    }
-
-    fn script(
-        &self,
-        script: &'static redspin_core::scripts::Script,
-        keys: Vec<String>,
-        args: Vec<redspin_core::Arg>,
-    ) -> Result<Value, EdgeError> {
-        send(
-            &self.redis,
-            &Request::Script(ScriptCall { script, keys, args }),
-        )
     }
 }
 

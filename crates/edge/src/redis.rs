@@ -28,6 +28,19 @@ pub fn send(redis: &impl Redis, request: &Request) -> Result<Value, EdgeError> {
     }
 }
 
+/// Calls one of the library's own scripts.
+pub(crate) fn script(
+    redis: &impl Redis,
+    script: &'static redspin_core::scripts::Script,
+    keys: Vec<String>,
+    args: Vec<redspin_core::Arg>,
+) -> Result<Value, EdgeError> {
+    send(
+        redis,
+        &Request::Script(redspin_core::ScriptCall { script, keys, args }),
+    )
+}
+
 /// Runs a `redspin-core` operation and parses its reply.
 pub fn run<O: Op>(redis: &impl Redis, op: &O) -> Result<O::Output, EdgeError> {
     let reply = send(redis, &op.request())?;

@@ -9,10 +9,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use redspin_core::{Command, KeySchema, Request, ScriptCall, Value};
+use redspin_core::{Command, KeySchema, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::redis::{optional_bytes, send};
+use crate::redis::optional_bytes;
 use crate::util::{now_ms, random_bytes};
 use crate::{scripts, EdgeError, Redis};
 
@@ -107,7 +107,8 @@ impl<R: Redis> SessionStore<R> {
             absolute_expiry_ms: now + absolute,
         };
         // The index first: a session is never unreachable from it.
-        self.script(
+        crate::redis::script(
+            &self.redis,
             &scripts::ADD_EXTEND,
             vec![self.keys.user_sessions(&user_id.to_string())],
             vec![id.expose().into(), absolute.into()],
@@ -130,7 +131,8 @@ impl<R: Redis> SessionStore<R> {
     /// The live session `id`, its idle expiry slid forward; `None` if it
     /// does not exist or has expired.
     pub fn load(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
-        let reply = self.script(
+        let reply = crate::redis::script(
+            &self.redis,
             &scripts::SESSION_TOUCH,
             vec![self.keys.session(id.expose())],
             vec![
@@ -179,18 +181,6 @@ impl<R: Redis> SessionStore<R> {
                 ended += self.redis.execute(&del)?.as_i64("del")? as u64;
             }
         }
-    }
-
-    fn script(
-        &self,
-        script: &'static redspin_core::scripts::Script,
-        keys: Vec<String>,
-        args: Vec<redspin_core::Arg>,
-    ) -> Result<Value, EdgeError> {
-        send(
-            &self.redis,
-            &Request::Script(ScriptCall { script, keys, args }),
-        )
     }
 }
 
