@@ -14,13 +14,6 @@ fn policy() -> CachePolicy {
     CachePolicy::new(Duration::from_secs(300)).jitter(0.0)
 }
 
-fn pttl(r: &RedisRs, key: &str) -> i64 {
-    r.execute(&Command::new("PTTL").arg(key))
-        .unwrap()
-        .as_i64("pttl")
-        .unwrap()
-}
-
 #[test]
 fn miss_then_hit_and_falsy_values_are_hits() {
     let server = TestRedis::start();
@@ -57,7 +50,7 @@ fn miss_then_hit_and_falsy_values_are_hits() {
     }
     assert_eq!(calls.get(), 5);
     // Stored for TTL + stale window (60 s).
-    let ttl = pttl(&r, "redspin:cache:k0");
+    let ttl = r.pttl("redspin:cache:k0");
     assert!((359_000..=360_000).contains(&ttl), "{ttl}");
 }
 
@@ -77,13 +70,13 @@ fn absence_is_cached_for_its_own_ttl_and_jitter_shortens() {
         .get_or_compute_opt("none", &p, Duration::from_secs(30), || Ok::<_, ()>(Some(1)))
         .unwrap();
     assert_eq!((again.value, again.status), (None, CacheStatus::Hit));
-    let ttl = pttl(&r, "redspin:cache:none");
+    let ttl = r.pttl("redspin:cache:none");
     assert!((30_000..=60_000).contains(&ttl), "{ttl}");
     let jittered = CachePolicy::new(Duration::from_secs(300)).stale(Duration::ZERO);
     let mut ttls = std::collections::BTreeSet::new();
     for i in 0..20 {
         cache.set(&format!("j{i}"), &i, &jittered).unwrap();
-        let t = pttl(&r, &format!("redspin:cache:j{i}"));
+        let t = r.pttl(&format!("redspin:cache:j{i}"));
         assert!((270_000..=300_000).contains(&t), "{t}");
         ttls.insert(t / 1000);
     }

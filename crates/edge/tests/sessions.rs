@@ -9,13 +9,6 @@ use redspin_core::{Command, JobState, KeySchema, NewJob};
 use redspin_edge::{Redis, SessionConfig, SessionId, SessionStore, Tasks};
 use redspin_testsupport::TestRedis;
 
-fn pttl(r: &RedisRs, key: &str) -> i64 {
-    r.execute(&Command::new("PTTL").arg(key))
-        .unwrap()
-        .as_i64("pttl")
-        .unwrap()
-}
-
 #[test]
 fn create_load_slide_destroy() {
     let server = TestRedis::start();
@@ -23,12 +16,12 @@ fn create_load_slide_destroy() {
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
     let (id, s) = store.create(1).unwrap();
     let key = format!("redspin:session:{}", id.expose());
-    assert!((604_000_000..=604_800_000).contains(&pttl(&r, &key)));
+    assert!((604_000_000..=604_800_000).contains(&r.pttl(&key)));
     // Sliding: an older TTL is pushed back to the full idle timeout.
     r.execute(&Command::new("PEXPIRE").arg(key.as_str()).arg(1_000_000i64))
         .unwrap();
     assert_eq!(store.load(&id).unwrap(), Some(s.clone()));
-    assert!(pttl(&r, &key) > 604_000_000);
+    assert!(r.pttl(&key) > 604_000_000);
     let unknown = SessionId::generate().unwrap();
     assert_eq!(store.load(&unknown).unwrap(), None);
     assert_eq!(store.destroy(&id).unwrap(), Some(s));
@@ -50,10 +43,10 @@ fn the_absolute_lifetime_caps_sliding() {
     let store = SessionStore::new(&r, KeySchema::default(), config);
     let (id, s) = store.create(2).unwrap();
     let key = format!("redspin:session:{}", id.expose());
-    assert!(pttl(&r, &key) <= 5_000);
+    assert!(r.pttl(&key) <= 5_000);
     assert!(store.load(&id).unwrap().is_some());
     assert!(
-        pttl(&r, &key) <= 5_000,
+        r.pttl(&key) <= 5_000,
         "sliding never passes the absolute expiry"
     );
     // Past its absolute expiry (written as if created long ago): gone.

@@ -61,12 +61,8 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
 }
 
 /// The path's segments after the leading `/`, without empty ones.
-pub fn segments(req: &Request) -> Vec<String> {
-    req.path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+pub fn segments(req: &Request) -> Vec<&str> {
+    req.path().split('/').filter(|s| !s.is_empty()).collect()
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {

@@ -11,7 +11,6 @@ use crate::{db, password, validate};
 pub fn handle(req: Request) -> Response {
     let config = Config::load();
     let segs = api::segments(&req);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let redis = principal::connect(&config);
     api::respond(match (req.method(), segs.as_slice()) {
         (Method::Post, ["auth", "login"]) => login(&req, &config, &redis),

@@ -12,7 +12,6 @@ use crate::{db, render, validate};
 pub fn handle(req: Request) -> Response {
     let config = Config::load();
     let segs = api::segments(&req);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     api::respond(match (req.method(), segs.as_slice()) {
         (Method::Get | Method::Head, ["posts", slug]) => get(&req, slug, &config),
         (Method::Put, ["posts", slug]) => put(&req, slug, &config),

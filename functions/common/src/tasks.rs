@@ -19,7 +19,6 @@ const USER_TYPES: &[&str] = &["noop"];
 pub fn handle(req: Request) -> Response {
     let config = Config::load();
     let segs = api::segments(&req);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     api::respond(match (req.method(), segs.as_slice()) {
         (Method::Post, ["tasks"]) => create(&req, &config),
         (_, ["tasks"]) => Err(api::method_not_allowed("POST")),

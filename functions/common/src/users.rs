@@ -17,7 +17,6 @@ const ABSENT_TTL: Duration = Duration::from_secs(30);
 pub fn handle(req: Request) -> Response {
     let config = Config::load();
     let segs = api::segments(&req);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     api::respond(match (req.method(), segs.as_slice()) {
         (Method::Post, ["users"]) => register(&req, &config),
         (_, ["users"]) => Err(api::method_not_allowed("POST")),
@@ -61,11 +60,7 @@ fn register(req: &Request, config: &Config) -> ApiResult {
     let name = validate::name(&body.name).map_err(ApiError::bad_request)?;
     let email = validate::email(&body.email).map_err(ApiError::bad_request)?;
     let pw = validate::password(&body.password).map_err(ApiError::bad_request)?;
-    let avatar = body
-        .avatar
-        .as_deref()
-        .map(validate::avatar)
-        .transpose()
+    let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
     let hash = password::hash(pw).map_err(|e| ApiError::new(500, e))?;
     let conn = db::open()?;
@@ -96,23 +91,11 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
     }
     let body: validate::UpdateUser =
         validate::json_body(req.body()).map_err(ApiError::bad_request)?;
-    let name = body
-        .name
-        .as_deref()
-        .map(validate::name)
-        .transpose()
+    let name =
+        validate::optional(body.name.as_deref(), validate::name).map_err(ApiError::bad_request)?;
+    let email = validate::optional(body.email.as_deref(), validate::email)
         .map_err(ApiError::bad_request)?;
-    let email = body
-        .email
-        .as_deref()
-        .map(validate::email)
-        .transpose()
-        .map_err(ApiError::bad_request)?;
-    let avatar = body
-        .avatar
-        .as_deref()
-        .map(validate::avatar)
-        .transpose()
+    let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
     let redis = redis.map_err(|e| ApiError::unavailable("cache", &e))?;
     let cache = Cache::new(&redis, config.keys.clone());

@@ -18,6 +18,14 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
+/// Validates an optional field with `check`.
+pub fn optional<'a, T>(
+    value: Option<&'a str>,
+    check: impl FnOnce(&'a str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    value.map(check).transpose()
+}
+
 /// A user id: a positive decimal integer.
 pub fn user_id(s: &str) -> Result<i64, String> {
     match s.parse::<i64>() {

@@ -13,6 +13,14 @@ impl RedisRs {
         let client = redis::Client::open(url).expect("url");
         Self(RefCell::new(client.get_connection().expect("connect")))
     }
+
+    /// The key's time to live in ms (`PTTL`).
+    pub fn pttl(&self, key: &str) -> i64 {
+        self.execute(&Command::new("PTTL").arg(key))
+            .unwrap()
+            .as_i64("pttl")
+            .unwrap()
+    }
 }
 
 fn flatten(v: redis::Value, out: &mut Vec<Value>) {
