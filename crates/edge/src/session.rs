@@ -58,6 +58,16 @@ pub struct Session {
     pub absolute_expiry_ms: u64,
 }
 
+impl Session {
+    /// How long the browser should keep the cookie from `now_ms`: the idle
+    /// expiry, but never past the absolute end. Re-sent on each check so a
+    /// session in use keeps its cookie.
+    pub fn cookie_max_age(&self, idle: Duration, now_ms: u64) -> Duration {
+        let left = Duration::from_millis(self.absolute_expiry_ms.saturating_sub(now_ms));
+        idle.min(left)
+    }
+}
+
 /// Session lifetimes.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -234,6 +244,30 @@ mod tests {
         assert_ne!(a, b);
         assert!(SessionId::parse(a.expose()).is_some());
         assert_eq!(format!("{a:?}"), "SessionId(<redacted>)");
+    }
+
+    #[test]
+    fn cookie_max_age_is_idle_capped_by_the_absolute_end() {
+        let s = Session {
+            user_id: 1,
+            created_ms: 0,
+            absolute_expiry_ms: 100_000,
+        };
+        let idle = Duration::from_secs(30);
+        for (now_ms, want_secs) in [
+            (0, 30),
+            (70_000, 30),
+            (80_000, 20),
+            (99_500, 0),
+            (100_000, 0),
+            (200_000, 0),
+        ] {
+            assert_eq!(
+                s.cookie_max_age(idle, now_ms).as_secs(),
+                want_secs,
+                "{now_ms}"
+            );
+        }
     }
 
     #[test]

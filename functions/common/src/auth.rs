@@ -1,6 +1,6 @@
 //! `/auth`: login, the current user, logout, logout everywhere.
 
-use redspin_edge::{SessionCookie, SessionId, SessionStore, SpinRedis};
+use redspin_edge::{now_ms, SessionCookie, SessionId, SessionStore, SpinRedis};
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::api::{self, json, ApiError, ApiResult};
@@ -63,19 +63,26 @@ fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
             .destroy(&old)
             .map_err(|e| ApiError::unavailable("session store", &e))?;
     }
-    let (id, _) = store
+    let (id, session) = store
         .create(user.id)
         .map_err(|e| ApiError::unavailable("session store", &e))?;
+    let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
     let mut resp = json(200, user);
-    resp.set_header("set-cookie", cookie(config).set(&id, config.sessions.idle));
+    resp.set_header("set-cookie", cookie(config).set(&id, max_age));
     Ok(resp)
 }
 
 fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (user_id, _) = principal::user(req, config, redis)?;
+    let (session, id) = principal::user(req, config, redis)?;
     let conn = db::open()?;
-    match db::user(&conn, user_id)? {
-        Some(u) => Ok(json(200, &u)),
+    match db::user(&conn, session.user_id)? {
+        Some(u) => {
+            // The session slid in Redis; the cookie slides with it.
+            let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
+            let mut resp = json(200, &u);
+            resp.set_header("set-cookie", cookie(config).set(&id, max_age));
+            Ok(resp)
+        }
         None => Err(ApiError::new(401, "session expired")),
     }
 }
@@ -94,9 +101,9 @@ fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
 }
 
 fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (user_id, _) = principal::user(req, config, redis)?;
+    let (session, _) = principal::user(req, config, redis)?;
     store(config, redis)?
-        .destroy_all(user_id)
+        .destroy_all(session.user_id)
         .map_err(|e| ApiError::unavailable("session store", &e))?;
     Ok(Response::builder()
         .status(204)

@@ -3,7 +3,7 @@
 //! never logged.
 
 use redspin_edge::session::cookie_value;
-use redspin_edge::{SessionCookie, SessionId, SessionStore, SpinRedis};
+use redspin_edge::{Session, SessionCookie, SessionId, SessionStore, SpinRedis};
 use spin_sdk::http::Request;
 
 use crate::api::{header, ApiError};
@@ -46,7 +46,11 @@ pub fn cookie(req: &Request) -> Option<String> {
 
 /// The logged-in user, or 401 (`not logged in` / `session expired`), or
 /// 503 when the session store is unavailable.
-pub fn user(req: &Request, config: &Config, redis: &Redis) -> Result<(i64, SessionId), ApiError> {
+pub fn user(
+    req: &Request,
+    config: &Config,
+    redis: &Redis,
+) -> Result<(Session, SessionId), ApiError> {
     let expired = || {
         let clear = SessionCookie {
             secure: config.cookie_secure,
@@ -65,7 +69,7 @@ pub fn user(req: &Request, config: &Config, redis: &Redis) -> Result<(i64, Sessi
         .map_err(|e| ApiError::unavailable("session store", e))?;
     let store = SessionStore::new(redis, config.keys.clone(), config.sessions.clone());
     match store.load(&id) {
-        Ok(Some(s)) => Ok((s.user_id, id)),
+        Ok(Some(s)) => Ok((s, id)),
         Ok(None) => Err(expired()),
         Err(e) => Err(ApiError::unavailable("session store", &e)),
     }
@@ -76,5 +80,5 @@ pub fn require(req: &Request, config: &Config, redis: &Redis) -> Result<Principa
     if is_admin(req, config) {
         return Ok(Principal::Admin);
     }
-    user(req, config, redis).map(|(id, _)| Principal::User { id })
+    user(req, config, redis).map(|(s, _)| Principal::User { id: s.user_id })
 }
