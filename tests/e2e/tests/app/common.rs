@@ -1,7 +1,6 @@
 //! The app as users run it: the four components built for wasm32-wasip2,
 //! the repository's spin.toml and migrations, served by redspin-host on a
 //! free port against a private redis-server.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,7 +48,10 @@ fn components() -> PathBuf {
             .current_dir(root())
             .status()
             .unwrap();
-        assert!(status.success(), "building the components failed");
+        assert!(
+            status.success(),
+            "building the components failed (is the target installed? rustup target add wasm32-wasip2)"
+        );
         target.join("wasm32-wasip2/release")
     })
     .clone()
@@ -66,6 +68,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts the app with extra Spin variables (`("session_idle_secs", "2")`).
+    pub async fn start_with(extra: &[(&str, &str)]) -> Self {
         let redis = TestRedis::start();
         let dir =
             std::env::temp_dir().join(format!("redspin-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -87,11 +94,17 @@ impl TestApp {
             cache_dir: Some(root().join("target/fixtures/cwasm")),
             ..Options::default()
         };
-        let vars = [
+        let mut vars = vec![
             ("SPIN_VARIABLE_REDIS_URL".to_owned(), redis.url().to_owned()),
+            ("SPIN_VARIABLE_KEY_PREFIX".to_owned(), redis.prefix.clone()),
             ("SPIN_VARIABLE_ADMIN_TOKEN".to_owned(), ADMIN.to_owned()),
             ("SPIN_VARIABLE_COOKIE_SECURE".to_owned(), "false".to_owned()),
         ];
+        for (k, v) in extra {
+            let name = format!("SPIN_VARIABLE_{}", k.to_uppercase());
+            vars.retain(|(n, _)| *n != name);
+            vars.push((name, (*v).to_owned()));
+        }
         let app = App::load(&dir.join("spin.toml")).expect("spin.toml loads");
         let runtime = tokio::task::spawn_blocking(move || {
             Runtime::load(&app, options, |k| {
@@ -124,6 +137,13 @@ impl TestApp {
             stop: Some(tx),
             task: Some(task),
         }
+    }
+
+    /// A plain connection to the app's Redis, to look at or age its keys.
+    pub fn redis_conn(&self) -> redis::Connection {
+        redis::Client::open(self.redis.url())
+            .and_then(|c| c.get_connection())
+            .expect("connect to the test Redis")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -163,4 +183,23 @@ pub async fn send(
 
 pub fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+pub const ALICE: (&str, &str) = ("alice@example.com", "correct horse battery staple");
+
+/// Logs in; the `sid=...` pair to send back as a cookie.
+pub async fn login(app: &TestApp, email: &str, password: &str) -> String {
+    let (status, h, body) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let cookie = header(&h, "set-cookie").to_owned();
+    assert!(
+        cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
 }

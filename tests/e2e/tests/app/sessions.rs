@@ -1,0 +1,153 @@
+//! The session cycle: login, me, fixation, logout, logout-all.
+
+use std::time::Duration;
+
+use redis::Commands;
+use redspin_core::KeySchema;
+use redspin_testsupport::eventually;
+
+use crate::common::{header, login, send, TestApp, ALICE};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cycle_login_me_logout_and_logout_all() {
+    let app = TestApp::start().await;
+    let me = |cookie: Option<String>| {
+        let mut r = app.client.get(app.url("/auth/me"));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        send(r)
+    };
+    let (s, _, b) = me(None).await;
+    assert_eq!((s, b["error"].as_str()), (401, Some("not logged in")));
+    let (s, _, b) = me(Some(format!("sid={}", "0".repeat(64)))).await;
+    assert_eq!((s, b["error"].as_str()), (401, Some("session expired")));
+
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": "alice@example.com", "password": "wrong password"})),
+    )
+    .await;
+    let (s2, _, b2) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": "nobody@example.com", "password": "wrong password"})),
+    )
+    .await;
+    assert_eq!((s, s2), (401, 401));
+    assert_eq!(b, b2, "same answer for unknown email and bad password");
+
+    let a = login(&app, ALICE.0, ALICE.1).await;
+    let (s, _, b) = me(Some(a.clone())).await;
+    assert_eq!((s, b["id"].as_i64()), (200, Some(1)));
+    // Logging in with a session presented ends that session (no fixation).
+    let (s, h, _) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .header("cookie", &a)
+            .json(&json!({"email": ALICE.0, "password": ALICE.1})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let b_cookie = header(&h, "set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(a, b_cookie);
+    assert_eq!(me(Some(a.clone())).await.0, 401);
+    let (s, h, _) = send(
+        app.client
+            .post(app.url("/auth/logout"))
+            .header("cookie", &b_cookie),
+    )
+    .await;
+    assert_eq!(
+        (s, header(&h, "set-cookie")),
+        (204, "sid=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+    );
+    assert_eq!(me(Some(b_cookie)).await.0, 401);
+
+    let c1 = login(&app, ALICE.0, ALICE.1).await;
+    let c2 = login(&app, ALICE.0, ALICE.1).await;
+    let bob = login(&app, "bob@example.com", "bob has a long password").await;
+    let (s, _, _) = send(
+        app.client
+            .post(app.url("/auth/logout-all"))
+            .header("cookie", &c1),
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(me(Some(c1)).await.0, 401);
+    assert_eq!(me(Some(c2)).await.0, 401);
+    assert_eq!(me(Some(bob)).await.0, 200);
+    app.stop().await;
+}
+
+fn max_age(set_cookie: &str) -> u64 {
+    set_cookie
+        .split("; ")
+        .find_map(|p| p.strip_prefix("Max-Age="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no Max-Age in {set_cookie:?}"))
+}
+
+/// Each check slides the idle expiry in Redis and re-sends the cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_check_slides_the_idle_expiry() {
+    let app = TestApp::start().await;
+    let sid = login(&app, ALICE.0, ALICE.1).await;
+    let key = KeySchema::new(app.redis.prefix.clone())
+        .unwrap()
+        .session(sid.strip_prefix("sid=").unwrap());
+    let mut redis = app.redis_conn();
+    // As if the session had been idle for all but ten seconds of a week.
+    let _: bool = redis.pexpire(&key, 10_000).unwrap();
+    let (s, h, _) = send(app.client.get(app.url("/auth/me")).header("cookie", &sid)).await;
+    assert_eq!(s, 200);
+    let pttl: i64 = redis.pttl(&key).unwrap();
+    assert!(
+        pttl > 604_000_000,
+        "idle expiry slid back to 7 days: {pttl}"
+    );
+    let cookie = header(&h, "set-cookie");
+    assert!(cookie.starts_with(&format!("{sid}; ")), "same session");
+    assert_eq!(max_age(cookie), 604_800);
+    app.stop().await;
+}
+
+/// However active, a session ends at its absolute lifetime; the cookie never
+/// outlives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_at_their_absolute_lifetime() {
+    let app = TestApp::start_with(&[("session_absolute_secs", "4")]).await;
+    let (s, h, _) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": ALICE.0, "password": ALICE.1})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let cookie = header(&h, "set-cookie").to_owned();
+    assert!(max_age(&cookie) <= 4, "{cookie}");
+    let sid = cookie.split(';').next().unwrap().to_owned();
+    let me = || send(app.client.get(app.url("/auth/me")).header("cookie", &sid));
+    let (s, h, _) = me().await;
+    assert_eq!(s, 200, "still within its lifetime");
+    assert!(max_age(header(&h, "set-cookie")) <= 4);
+    // Used all along, it still ends.
+    let (h, b) = eventually(Duration::from_secs(30), "the session ends", || async {
+        let (s, h, b) = me().await;
+        (s == 401).then_some((h, b))
+    })
+    .await;
+    assert_eq!(b["error"].as_str(), Some("session expired"));
+    assert_eq!(
+        max_age(header(&h, "set-cookie")),
+        0,
+        "the cookie is cleared"
+    );
+    app.stop().await;
+}

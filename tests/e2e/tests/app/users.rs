@@ -1,0 +1,73 @@
+//! GET/PUT/POST /users: cache-aside reads, absence cached, invalidation on update.
+
+use crate::common::{header, login, send, TestApp, ADMIN, ALICE};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_read_through_the_cache_and_updates_invalidate() {
+    let app = TestApp::start().await;
+    let get = |id: &str| send(app.client.get(app.url(&format!("/users/{id}"))));
+    let (s1, h1, b1) = get("1").await;
+    let (s2, h2, b2) = get("1").await;
+    assert_eq!((s1, header(&h1, "x-cache")), (200, "miss"));
+    assert_eq!((s2, header(&h2, "x-cache")), (200, "hit"));
+    assert_eq!(b1, b2);
+    assert_eq!(b1["email"], "alice@example.com");
+    assert!(b1.get("password_hash").is_none());
+
+    let (s, h, _) = get("999").await;
+    assert_eq!((s, header(&h, "x-cache")), (404, "miss"));
+    let (s, h, _) = get("999").await;
+    assert_eq!(
+        (s, header(&h, "x-cache")),
+        (404, "hit"),
+        "absence is cached"
+    );
+
+    let sid = login(&app, ALICE.0, ALICE.1).await;
+    let (s, _, b) = send(
+        app.client
+            .put(app.url("/users/1"))
+            .header("cookie", &sid)
+            .json(&json!({"name": "Alice Liddell"})),
+    )
+    .await;
+    assert_eq!((s, b["name"].as_str()), (200, Some("Alice Liddell")));
+    let (s, h, b) = get("1").await;
+    assert_eq!(
+        (s, header(&h, "x-cache"), b["name"].as_str()),
+        (200, "miss", Some("Alice Liddell"))
+    );
+    // Someone else's profile: forbidden; the admin may.
+    let (s, _, _) = send(
+        app.client
+            .put(app.url("/users/2"))
+            .header("cookie", &sid)
+            .json(&json!({"name": "X"})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _, _) = send(
+        app.client
+            .put(app.url("/users/2"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": "Robert"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    // Registration, then a login as the new user.
+    let (s, h, b) = send(app.client.post(app.url("/users")).json(
+        &json!({"name": "Carol", "email": "carol@example.com", "password": "carol's password"}),
+    ))
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(header(&h, "location"), format!("/users/{}", b["id"]));
+    let (s, _, _) = send(app.client.post(app.url("/users")).json(
+        &json!({"name": "C2", "email": "CAROL@example.com", "password": "carol's password"}),
+    ))
+    .await;
+    assert_eq!(s, 409);
+    login(&app, "carol@example.com", "carol's password").await;
+    app.stop().await;
+}
