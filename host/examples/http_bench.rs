@@ -6,45 +6,20 @@
 //!
 //! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM [SECONDS] [CONNECTIONS]
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
+use redspin_testsupport::bench::{spawn_server, Summary};
 use redspin_testsupport::TestRedis;
 
 const KEY: &str = "bench:user:1";
 const VALUE: &str = r#"{"id":1,"name":"Alice","email":"alice@example.com","avatar":"https://example.com/a.png","created_at":"2026-01-01T00:00:00Z"}"#;
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(cmd: &mut Command) -> anyhow::Result<(Server, String)> {
-    use std::io::BufRead;
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line)?;
-    // Keep reading: a server must never write into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let base = line
-        .trim()
-        .strip_prefix("Serving ")
-        .ok_or_else(|| anyhow::anyhow!("unexpected banner {line:?}"))?
-        .to_owned();
-    Ok((Server(child), base))
-}
-
 struct Result_ {
     rps: f64,
-    p50_us: f64,
-    p99_us: f64,
-    requests: usize,
+    lat: Summary,
 }
 
 async fn load(base: &str, seconds: u64, connections: usize) -> anyhow::Result<Result_> {
@@ -86,15 +61,9 @@ async fn load(base: &str, seconds: u64, connections: usize) -> anyhow::Result<Re
         }
         let elapsed = started.elapsed().as_secs_f64();
         if phase == "measure" {
-            all.sort_unstable();
-            let pct =
-                |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)] as f64 / 1000.0;
-            return Ok(Result_ {
-                rps: all.len() as f64 / elapsed,
-                p50_us: pct(0.50),
-                p99_us: pct(0.99),
-                requests: all.len(),
-            });
+            let rps = all.len() as f64 / elapsed;
+            let lat = Summary::of(all).ok_or_else(|| anyhow::anyhow!("no requests completed"))?;
+            return Ok(Result_ { rps, lat });
         }
     }
     unreachable!()
@@ -127,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         ),
     )?;
 
-    let (_host, host_base) = start(
+    let (_host, host_base) = spawn_server(
         Command::new(host_bin)
             .args(["up", "--listen", "127.0.0.1:0", "-f"])
             .arg(dir.join("spin.toml")),
@@ -135,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let host = load(&host_base, seconds, connections).await?;
     drop(_host);
     let (_native, native_base) =
-        start(Command::new(baseline_bin).args(["127.0.0.1:0", redis.url()]))?;
+        spawn_server(Command::new(baseline_bin).args(["127.0.0.1:0", redis.url()]))?;
     let native = load(&native_base, seconds, connections).await?;
     drop(_native);
     let _ = std::fs::remove_dir_all(&dir);
@@ -148,15 +117,15 @@ async fn main() -> anyhow::Result<()> {
     ] {
         println!(
             "| {name} | {:.0} | {:.0} us | {:.0} us | {} |",
-            r.rps, r.p50_us, r.p99_us, r.requests
+            r.rps, r.lat.p50_us, r.lat.p99_us, r.lat.count
         );
     }
     println!();
     println!(
         "Host vs baseline: {:.2}x the time per request (throughput ratio), p50 {:+.0} us, p99 {:+.0} us ({} keep-alive connections, {} s).",
         native.rps / host.rps,
-        host.p50_us - native.p50_us,
-        host.p99_us - native.p99_us,
+        host.lat.p50_us - native.lat.p50_us,
+        host.lat.p99_us - native.lat.p99_us,
         connections,
         seconds
     );

@@ -5,6 +5,10 @@
 //!   `REDIS_URL` and isolates the test by a unique key prefix instead.
 //! - [`eventually`]: poll a condition until it holds or a deadline passes
 //!   (tests never sleep to synchronise).
+//! - [`bench`]: server processes and latency summaries for the benchmark
+//!   programs.
+
+pub mod bench;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
