@@ -37,6 +37,49 @@
 //! println!("{:?} ({})", user.value, user.status.as_str());
 //! # Ok(()) }
 //! ```
+//!
+//! A whole page, answered with 304 when the browser already has it, and
+//! dropped with every other page when the content changes:
+//! ```no_run
+//! # use redspin_edge::{Cache, CachePolicy, CachedPage, Redis};
+//! # use std::time::Duration;
+//! # fn render(slug: &str) -> anyhow::Result<String> { Ok(String::new()) }
+//! # fn example(redis: &impl Redis, if_none_match: Option<&str>) -> anyhow::Result<()> {
+//! let cache = Cache::new(redis, redspin_core::KeySchema::default());
+//! let policy = CachePolicy::new(Duration::from_secs(600)).tag("pages");
+//! let page = cache.get_or_compute("page:/posts/hello", &policy, || {
+//!     anyhow::Ok(CachedPage::new(200, "text/html; charset=utf-8", render("hello")?))
+//! })?;
+//! if page.value.not_modified(if_none_match) {
+//!     // answer 304 with `ETag: page.value.etag`
+//! }
+//! // After an edit:
+//! cache.invalidate_tag("pages")?;
+//! # Ok(()) }
+//! ```
+//!
+//! Sessions (the id goes in the cookie, never in a log) and a job for the
+//! worker, due in a minute:
+//! ```no_run
+//! # use redspin_edge::{Redis, SessionConfig, SessionCookie, SessionId, SessionStore, Tasks};
+//! # use redspin_core::{KeySchema, NewJob};
+//! # fn example(redis: &impl Redis, cookie: &str) -> anyhow::Result<()> {
+//! let store = SessionStore::new(redis, KeySchema::default(), SessionConfig::default());
+//! let (id, session) = store.create(42)?;
+//! let set_cookie = SessionCookie { secure: true }.set(&id, store.config().idle);
+//! // Later, from the request's cookie: shape-checked before Redis is asked,
+//! // and each load slides the idle expiry.
+//! if let Some(session) = SessionId::parse(cookie).map(|id| store.load(&id)).transpose()?.flatten() {
+//!     println!("user {}", session.user_id);
+//! }
+//! let tasks = Tasks::new(redis, &KeySchema::default(), "default")?;
+//! let job = NewJob::new("webhook", serde_json::json!({"url": "https://example.com/hook"}))
+//!     .delay_ms(60_000);
+//! let queued = tasks.enqueue(job)?;
+//! println!("job {} is {:?}", queued.id, queued.state);
+//! # let _ = (session, set_cookie);
+//! # Ok(()) }
+//! ```
 
 pub mod cache;
 pub mod entry;
