@@ -163,3 +163,47 @@ async fn up_serves_and_sigterm_lets_in_flight_requests_finish() {
         "no longer listening"
     );
 }
+
+/// `rediss://` works as in Spin: the server's certificate is checked against
+/// the system's trust store (here a test CA given as `SSL_CERT_FILE`), and
+/// refused when nothing vouches for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_over_tls_checks_the_certificate() {
+    let tls = redspin_testsupport::tls::TlsRedis::start();
+    let app = AppDir::new(&format!(
+        "{HEAD}[[trigger.http]]\nroute = \"/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"@PROBE_WASM@\"\nallowed_outbound_hosts = [\"{url}\"]\n[component.probe.variables]\nredis_url = \"{url}\"\n",
+        url = tls.url()
+    ));
+    let run = |trust: Option<std::path::PathBuf>| {
+        let mut cmd = host();
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(app.manifest());
+        match trust {
+            Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+            // An empty trust store: nothing vouches for the test CA.
+            None => cmd.env("SSL_CERT_FILE", "/dev/null"),
+        };
+        redspin_testsupport::bench::spawn_server(&mut cmd).expect("the host starts")
+    };
+
+    let (_trusted, base) = run(Some(tls.ca_file()));
+    let r: serde_json::Value = reqwest::get(format!("{base}/redis?prefix=tls"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["set"], "Ok(())", "{r}");
+    assert_eq!(r["get"], "Ok(Some(\"v1\"))", "{r}");
+
+    let (_untrusted, base) = run(None);
+    let r: serde_json::Value = reqwest::get(format!("{base}/redis?prefix=tls"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let failed =
+        r.get("open_error").is_some() || r["set"].as_str().is_some_and(|s| s.starts_with("Err"));
+    assert!(failed, "an unknown certificate is refused: {r}");
+}

@@ -143,3 +143,56 @@ async fn bad_input_is_refused_with_a_clear_message() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// `rediss://`: the commands and the worker itself over TLS, the server's
+/// certificate checked against the trust store (`SSL_CERT_FILE`).
+#[test]
+fn commands_and_the_worker_work_over_tls() {
+    let tls = redspin_testsupport::tls::TlsRedis::start();
+    let worker = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_redspin-worker"));
+        cmd.args(["--redis-url", tls.url()])
+            .args(args)
+            .env("SSL_CERT_FILE", tls.ca_file());
+        cmd
+    };
+    let out = worker(&["enqueue", "--type", "noop", "--payload", "{}"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    let mut running = worker(&["run"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = loop {
+        let out = worker(&["status", &id]).output().unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if status["state"] == "done" || std::time::Instant::now() > deadline {
+            break status["state"].clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", &running.id().to_string()])
+        .status();
+    assert!(
+        running.wait().unwrap().success(),
+        "the worker stops cleanly"
+    );
+    assert_eq!(state, "done");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+        .args(["--redis-url", tls.url(), "stats"])
+        .env("SSL_CERT_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "an unknown certificate is refused");
+}

@@ -5,10 +5,13 @@
 //!   `REDIS_URL` and isolates the test by a unique key prefix instead.
 //! - [`eventually`]: poll a condition until it holds or a deadline passes
 //!   (tests never sleep to synchronise).
+//! - [`tls::TlsRedis`]: a private TLS-only `redis-server` and the CA that
+//!   signed its certificate, for `rediss://` tests.
 //! - [`bench`]: server processes and latency summaries for the benchmark
 //!   programs.
 
 pub mod bench;
+pub mod tls;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
