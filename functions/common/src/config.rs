@@ -66,3 +66,27 @@ fn with_password(url: &str, password: &str) -> String {
         None => url.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::with_password;
+
+    #[test]
+    fn passwords_are_spliced_in_percent_encoded() {
+        for (url, pw, want) in [
+            (
+                "redis://127.0.0.1:6379",
+                "s3cret",
+                "redis://:s3cret@127.0.0.1:6379",
+            ),
+            (
+                "rediss://cache.example.com:6380/0",
+                "p@ss:w/rd",
+                "rediss://:p%40ss%3Aw%2Frd@cache.example.com:6380/0",
+            ),
+            ("not a url", "x", "not a url"),
+        ] {
+            assert_eq!(with_password(url, pw), want, "{url}");
+        }
+    }
+}
