@@ -93,11 +93,7 @@ fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
             .destroy(&id)
             .map_err(|e| ApiError::unavailable("session store", &e))?;
     }
-    Ok(Response::builder()
-        .status(204)
-        .header("set-cookie", cookie(config).clear())
-        .body(Vec::new())
-        .build())
+    Ok(logged_out(config))
 }
 
 fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
@@ -105,9 +101,14 @@ fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     store(config, redis)?
         .destroy_all(session.user_id)
         .map_err(|e| ApiError::unavailable("session store", &e))?;
-    Ok(Response::builder()
+    Ok(logged_out(config))
+}
+
+/// 204 with a cookie that makes the browser forget the session.
+fn logged_out(config: &Config) -> Response {
+    Response::builder()
         .status(204)
         .header("set-cookie", cookie(config).clear())
         .body(Vec::new())
-        .build())
+        .build()
 }
