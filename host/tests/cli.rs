@@ -174,35 +174,31 @@ async fn redis_over_tls_checks_the_certificate() {
         "{HEAD}[[trigger.http]]\nroute = \"/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"@PROBE_WASM@\"\nallowed_outbound_hosts = [\"{url}\"]\n[component.probe.variables]\nredis_url = \"{url}\"\n",
         url = tls.url()
     ));
-    let run = |trust: Option<std::path::PathBuf>| {
+    // Serves the app with the given trust store and runs the probe's Redis calls.
+    let probe = |trust: std::path::PathBuf| {
         let mut cmd = host();
         cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
-            .arg(app.manifest());
-        match trust {
-            Some(ca) => cmd.env("SSL_CERT_FILE", ca),
-            // An empty trust store: nothing vouches for the test CA.
-            None => cmd.env("SSL_CERT_FILE", "/dev/null"),
-        };
-        redspin_testsupport::bench::spawn_server(&mut cmd).expect("the host starts")
+            .arg(app.manifest())
+            .env("SSL_CERT_FILE", trust);
+        async move {
+            let (_host, base) =
+                redspin_testsupport::bench::spawn_server(&mut cmd).expect("the host starts");
+            let r: serde_json::Value = reqwest::get(format!("{base}/redis?prefix=tls"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            r
+        }
     };
 
-    let (_trusted, base) = run(Some(tls.ca_file()));
-    let r: serde_json::Value = reqwest::get(format!("{base}/redis?prefix=tls"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = probe(tls.ca_file()).await;
     assert_eq!(r["set"], "Ok(())", "{r}");
     assert_eq!(r["get"], "Ok(Some(\"v1\"))", "{r}");
 
-    let (_untrusted, base) = run(None);
-    let r: serde_json::Value = reqwest::get(format!("{base}/redis?prefix=tls"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // An empty trust store: nothing vouches for the test CA.
+    let r = probe("/dev/null".into()).await;
     let failed =
         r.get("open_error").is_some() || r["set"].as_str().is_some_and(|s| s.starts_with("Err"));
     assert!(failed, "an unknown certificate is refused: {r}");

@@ -3,24 +3,18 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use redspin_core::KeySchema;
 use redspin_testsupport::eventually;
+use redspin_worker::redis_ops::now_ms;
 use redspin_worker::{Registry, Worker, WorkerConfig};
 use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::common::{login, send, TestApp, ADMIN, ALICE};
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 /// One request as the receiver saw it.
 #[derive(Debug, Clone)]
