@@ -112,16 +112,6 @@ pub enum Request {
     Script(ScriptCall),
 }
 
-/// True for the error Redis gives when a script is not in its cache, as
-/// Redis words it (`NOSCRIPT ...`) or as redis-rs, and so Spin, passes it
-/// on (`NoScript: ...`).
-pub fn is_noscript(message: &str) -> bool {
-    message
-        .trim_start()
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("NOSCRIPT"))
-}
-
 /// A reply, reduced to what both Redis clients can express.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -233,10 +223,5 @@ mod tests {
         }
         assert_eq!(Value::Nil.into_items(), vec![]);
         assert_eq!(Value::Int(1).into_items(), vec![Value::Int(1)]);
-        assert!(is_noscript("NOSCRIPT No matching script"));
-        assert!(is_noscript(
-            "NoScript: No matching script. Please use EVAL."
-        ));
-        assert!(!is_noscript("ERR other"));
     }
 }

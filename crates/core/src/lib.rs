@@ -15,6 +15,7 @@
 //! - [`ops`]: the operations: enqueue, promote, fetch, ack, retry, bury,
 //!   heartbeat, reap, requeue, dead-set management, stats, status.
 //! - [`backoff`]: retry delays.
+//! - [`redis_error`]: Redis error codes recognised in any client's wording.
 //!
 //! ## Running an operation
 //! A client sends [`Op::request`]: a plain command, or a script call that is
@@ -42,10 +43,12 @@ pub mod error;
 pub mod job;
 pub mod keys;
 pub mod ops;
+pub mod redis_error;
 pub mod scripts;
 
 pub use backoff::Backoff;
-pub use command::{is_noscript, Arg, Command, Op, Request, ScriptCall, Value};
+pub use command::{Arg, Command, Op, Request, ScriptCall, Value};
 pub use error::CoreError;
 pub use job::{Job, JobState, NewJob};
 pub use keys::{KeySchema, QueueKeys};
+pub use redis_error::is_noscript;
