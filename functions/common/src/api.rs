@@ -1,7 +1,59 @@
 //! Responses and request helpers shared by the route groups.
 
+use futures::TryStreamExt;
 use serde::Serialize;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
+
+/// Largest request body the app reads (every body it takes is JSON). Spin
+/// sets no limit of its own: it hands the component the body as a stream.
+pub use crate::validate::MAX_JSON_BYTES as MAX_BODY_BYTES;
+
+fn too_large() -> ApiError {
+    ApiError::new(413, "request body too large")
+}
+
+/// Reads the request and its body, refusing a body over [`MAX_BODY_BYTES`]
+/// before reading any of it when `Content-Length` says so, and as soon as
+/// the stream passes the limit otherwise.
+pub async fn read_request(req: IncomingRequest) -> Result<Request, ApiError> {
+    let declared = req.headers().get("content-length");
+    if let Some(v) = declared.first() {
+        let n: u64 = std::str::from_utf8(v)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| ApiError::bad_request("invalid content-length"))?;
+        if n > MAX_BODY_BYTES as u64 {
+            return Err(too_large());
+        }
+    }
+    let mut builder = Request::builder();
+    builder
+        .method(req.method())
+        .uri(req.uri())
+        .headers(req.headers());
+    let mut body = Vec::new();
+    let mut stream = req.into_body_stream();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|_| ApiError::bad_request("cannot read the request body"))?
+    {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend(chunk);
+    }
+    Ok(builder.body(body).build())
+}
+
+/// A component's entry point: reads the request within the body limit,
+/// then runs the route group's handler.
+pub async fn serve(req: IncomingRequest, handler: fn(Request) -> Response) -> Response {
+    match read_request(req).await {
+        Ok(req) => handler(req),
+        Err(e) => e.into_response(),
+    }
+}
 
 /// An error answer: a status and `{"error": message}`.
 #[derive(Debug)]

@@ -65,8 +65,11 @@ pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<(User, Str
         .map_err(ApiError::database)
 }
 
-fn is_unique_violation(e: &Error) -> bool {
-    matches!(e, Error::Io(m) if m.contains("UNIQUE"))
+/// A taken email is found by construction (`ON CONFLICT DO NOTHING`,
+/// `UPDATE OR IGNORE`: no row comes back), never by reading the database's
+/// error text, which differs between SQLite hosts.
+fn email_taken() -> ApiError {
+    ApiError::new(409, "email already registered")
 }
 
 pub fn insert_user(
@@ -86,16 +89,10 @@ pub fn insert_user(
         Value::Integer(now),
     ];
     let sql = format!(
-        "INSERT INTO users (name, email, password_hash, avatar, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {USER_COLUMNS}"
+        "INSERT INTO users (name, email, password_hash, avatar, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING {USER_COLUMNS}"
     );
-    match user_rows(conn, &sql, &params) {
-        Ok(mut v) => v
-            .pop()
-            .map(|(u, _)| u)
-            .ok_or_else(|| ApiError::new(500, "insert returned nothing")),
-        Err(e) if is_unique_violation(&e) => Err(ApiError::new(409, "email already registered")),
-        Err(e) => Err(ApiError::database(e)),
-    }
+    let mut rows = user_rows(conn, &sql, &params).map_err(ApiError::database)?;
+    rows.pop().map(|(u, _)| u).ok_or_else(email_taken)
 }
 
 pub fn update_user(
@@ -115,12 +112,14 @@ pub fn update_user(
         Value::Integer(id),
     ];
     let sql = format!(
-        "UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email), avatar = COALESCE(?, avatar), updated_at = ? WHERE id = ? RETURNING {USER_COLUMNS}"
+        "UPDATE OR IGNORE users SET name = COALESCE(?, name), email = COALESCE(?, email), avatar = COALESCE(?, avatar), updated_at = ? WHERE id = ? RETURNING {USER_COLUMNS}"
     );
-    match user_rows(conn, &sql, &params) {
-        Ok(mut v) => Ok(v.pop().map(|(u, _)| u)),
-        Err(e) if is_unique_violation(&e) => Err(ApiError::new(409, "email already registered")),
-        Err(e) => Err(ApiError::database(e)),
+    let mut rows = user_rows(conn, &sql, &params).map_err(ApiError::database)?;
+    match rows.pop() {
+        Some((u, _)) => Ok(Some(u)),
+        // Nothing updated: no such user, or the new email is another's.
+        None if user(conn, id)?.is_some() => Err(email_taken()),
+        None => Ok(None),
     }
 }
 

@@ -3,6 +3,6 @@
 
 #[cfg(target_arch = "wasm32")]
 #[spin_sdk::http_component]
-fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
-    redspin_app::tasks::handle(req)
+async fn handle(req: spin_sdk::http::IncomingRequest) -> spin_sdk::http::Response {
+    redspin_app::api::serve(req, redspin_app::tasks::handle).await
 }
