@@ -16,6 +16,7 @@
 //! - [`outbound`]: `allowed_outbound_hosts` rules.
 //! - [`engine`]: the wasmtime engine, linker and compile cache.
 //! - [`state`]: the per-request `Store` data.
+//! - [`redis_text`]: Redis failures in the words Spin uses.
 //! - [`spin_redis`], [`spin_sqlite`], [`spin_variables`], [`spin_http`]:
 //!   the host interfaces.
 //! - [`runtime`]: the loaded app and the request path.
@@ -30,6 +31,7 @@ pub mod variables;
 pub mod bindings;
 pub mod cli;
 pub mod engine;
+pub mod redis_text;
 pub mod runtime;
 pub mod server;
 pub mod spin_http;

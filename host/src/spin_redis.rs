@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 use wasmtime::component::Resource;
 
 use crate::bindings::redis::{Error, Host, HostConnection, RedisParameter, RedisResult};
+use crate::redis_text;
 use crate::state::HostState;
 
 /// Longest wait for a connection to Redis.
@@ -61,10 +62,7 @@ impl RedisPool {
                 let connect = client.get_connection_manager_with_config(config);
                 match tokio::time::timeout(CONNECT_TIMEOUT * 2, connect).await {
                     Ok(r) => r.map_err(other),
-                    Err(_) => Err(Error::Other(format!(
-                        "timed out connecting to Redis after {:?}",
-                        CONNECT_TIMEOUT * 2
-                    ))),
+                    Err(_) => Err(Error::Other(redis_text::timed_out())),
                 }
             })
             .await?;
@@ -72,8 +70,9 @@ impl RedisPool {
     }
 }
 
+/// `other(message)` in Spin's words (see [`redis_text`]).
 fn other(e: redis::RedisError) -> Error {
-    Error::Other(e.to_string())
+    Error::Other(redis_text::spin_text(&e))
 }
 
 impl HostState {
@@ -211,7 +210,14 @@ fn flatten(v: redis::Value, out: &mut Vec<RedisResult>, size: &mut usize) -> Res
         }
         V::Double(d) => RedisResult::Binary(d.to_string().into_bytes()),
         V::Boolean(b) => RedisResult::Int64(b.into()),
-        V::ServerError(e) => return Err(Error::Other(format!("{e:?}"))),
+        // query_async already turned nested error replies into errors, as
+        // redis-rs 0.32 does in Spin; kept for completeness.
+        V::ServerError(e) => {
+            return Err(Error::Other(redis_text::server_error(
+                e.code(),
+                e.details(),
+            )))
+        }
         V::Map(_) => return Err(Error::Other("Redis Map type is not supported".into())),
         V::Attribute { .. } => {
             return Err(Error::Other("Redis Attribute type is not supported".into()))

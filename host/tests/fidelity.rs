@@ -1,0 +1,115 @@
+//! What a component sees when Redis fails, pinned to the words real Spin
+//! 4.0.2 uses (redis-rs 0.32 under `other(message)`), and checked against
+//! both redspin-host and, when a Spin CLI is found, real Spin: the same
+//! probe, the same private Redis, the same expected strings.
+
+mod common;
+
+use common::*;
+use redspin_host::runtime::Options;
+use redspin_testsupport::spin::{spin_binary, SpinUp};
+use redspin_testsupport::TestRedis;
+use serde_json::{json, Value};
+
+fn manifest(redis_url: &str) -> String {
+    format!(
+        r#"
+spin_manifest_version = 2
+[application]
+name = "fidelity"
+
+[variables]
+redis_url = {{ default = "{redis_url}" }}
+
+[[trigger.http]]
+route = "/probe/..."
+component = "probe"
+
+[component.probe]
+source = "@PROBE_WASM@"
+allowed_outbound_hosts = ["redis://127.0.0.1:*"]
+[component.probe.variables]
+redis_url = "{{{{ redis_url }}}}"
+"#
+    )
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// What Spin 4.0.2 answers, read off a run of the probe under it.
+fn expected() -> Value {
+    let signalled = "other: An error was signalled by the server";
+    json!({
+        "open_refused": { "Err": "other: Connection refused (os error 111)" },
+        "noscript": { "Err": format!("{signalled} - NoScriptError: No matching script. Please use EVAL.") },
+        "unknown_command": { "Err": format!("{signalled} - ResponseError: unknown command 'NOSUCHCOMMAND', with args beginning with: ") },
+        "set": { "Ok": "[RedisResult::Status(\"OK\")]" },
+        "wrong_type": { "Err": "other: WRONGTYPE: Operation against a key holding the wrong kind of value" },
+        "extension_code": { "Err": "other: MYCODE: my detail" },
+        "script_error": { "Err": format!("{signalled} - ResponseError: value is not an integer or out of range script: 61636018f4e6b5817b89791bbed242f93fa089e3, on @user_script:1.") },
+    })
+}
+
+fn query(redis: &TestRedis) -> String {
+    format!(
+        "/probe/redis-errors?prefix={}&closed=redis://127.0.0.1:{}",
+        redis.prefix,
+        closed_port()
+    )
+}
+
+async fn get_json(url: &str) -> Value {
+    let r = reqwest::get(url).await.expect("request");
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_failures_read_as_under_spin() {
+    let redis = TestRedis::start();
+    let app = AppDir::new(&manifest(redis.url()));
+
+    let served = Served::start(app, Options::default(), &[]).await;
+    let host = get_json(&format!("{}{}", served.base, query(&redis))).await;
+    assert_eq!(host, expected(), "redspin-host");
+
+    // A Redis that accepts and never answers. Spin 4.0.2 sets no Redis
+    // timeouts and waits for ever; the host gives up within seconds, in
+    // the words redis-rs 0.32 uses for an elapsed timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "{}/probe/redis-errors?closed=redis://{}",
+        served.base,
+        silent.local_addr().unwrap()
+    );
+    let host = get_json(&url).await;
+    assert_eq!(host["open_refused"], json!({ "Err": "other: timed out" }));
+    served.stop().await;
+    let app = AppDir::new(&manifest(redis.url()));
+
+    match spin_binary() {
+        Some(bin) => {
+            let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
+            let under_spin = get_json(&format!("{}{}", spin.base, query(&redis))).await;
+            assert_eq!(
+                under_spin,
+                expected(),
+                "real Spin; its log:\n{}",
+                spin.log()
+            );
+            spin.stop().await;
+        }
+        None if std::env::var("REDSPIN_REQUIRE_SPIN").as_deref() == Ok("1") => {
+            panic!("REDSPIN_REQUIRE_SPIN=1 but no Spin CLI was found")
+        }
+        None => {
+            eprintln!("no Spin CLI found: checked redspin-host against the pinned strings only")
+        }
+    }
+}
