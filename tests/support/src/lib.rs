@@ -7,10 +7,13 @@
 //!   (tests never sleep to synchronise).
 //! - [`tls::TlsRedis`]: a private TLS-only `redis-server` and the CA that
 //!   signed its certificate, for `rediss://` tests.
+//! - [`spin`]: real Spin (`spin up`) for a test, found as `SPIN_BIN`,
+//!   on `PATH` or beside the repository.
 //! - [`bench`]: server processes and latency summaries for the benchmark
 //!   programs.
 
 pub mod bench;
+pub mod spin;
 pub mod tls;
 
 use std::io::{Read, Write};

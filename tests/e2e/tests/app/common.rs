@@ -1,20 +1,19 @@
 //! The app as users run it: the four components built for wasm32-wasip2,
-//! the repository's spin.toml and migrations, served by redspin-host on a
-//! free port against a private redis-server.
+//! the repository's spin.toml and migrations, served on a free port against
+//! a private redis-server, by redspin-host or by real Spin
+//! (`REDSPIN_E2E_HOST`, see [`crate::hosts`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::OnceLock;
 
-use redspin_host::manifest::App;
-use redspin_host::runtime::{Options, Runtime};
 use redspin_testsupport::TestRedis;
-use tokio::sync::oneshot;
+
+use crate::hosts::{HostKind, Server};
 
 pub const ADMIN: &str = "test-admin-token";
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -62,8 +61,7 @@ pub struct TestApp {
     pub redis: TestRedis,
     pub client: reqwest::Client,
     dir: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: Option<Server>,
 }
 
 impl TestApp {
@@ -71,7 +69,8 @@ impl TestApp {
         Self::start_with(&[]).await
     }
 
-    /// Starts the app with extra Spin variables (`("session_idle_secs", "2")`).
+    /// Starts the app with extra Spin variables (`("session_idle_secs", "2")`)
+    /// under the host `REDSPIN_E2E_HOST` names (see [`crate::hosts`]).
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
         let redis = TestRedis::start();
         let dir =
@@ -85,15 +84,10 @@ impl TestApp {
             );
         std::fs::write(dir.join("spin.toml"), manifest).unwrap();
         let migrations = root().join("migrations");
-        let options = Options {
-            sqlite_statements: vec![
-                format!("@{}", migrations.join("001_schema.sql").display()),
-                format!("@{}", migrations.join("002_seed.sql").display()),
-            ],
-            request_timeout: Duration::from_secs(20),
-            cache_dir: Some(root().join("target/fixtures/cwasm")),
-            ..Options::default()
-        };
+        let sqlite = vec![
+            format!("@{}", migrations.join("001_schema.sql").display()),
+            format!("@{}", migrations.join("002_seed.sql").display()),
+        ];
         let mut vars = vec![
             ("SPIN_VARIABLE_REDIS_URL".to_owned(), redis.url().to_owned()),
             ("SPIN_VARIABLE_KEY_PREFIX".to_owned(), redis.prefix.clone()),
@@ -105,26 +99,14 @@ impl TestApp {
             vars.retain(|(n, _)| *n != name);
             vars.push((name, (*v).to_owned()));
         }
-        let app = App::load(&dir.join("spin.toml")).expect("spin.toml loads");
-        let runtime = tokio::task::spawn_blocking(move || {
-            Runtime::load(&app, options, |k| {
-                vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-            })
-        })
-        .await
-        .unwrap()
-        .expect("the app loads");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            redspin_host::server::serve(listener, Arc::new(runtime), stop, Duration::from_secs(5))
-                .await
-                .unwrap();
-        });
+        let (base, server) = Server::start(
+            HostKind::from_env(),
+            &dir,
+            sqlite,
+            vars,
+            &root().join("target/fixtures/cwasm"),
+        )
+        .await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -134,8 +116,7 @@ impl TestApp {
             redis,
             client,
             dir,
-            stop: Some(tx),
-            task: Some(task),
+            server: Some(server),
         }
     }
 
@@ -151,17 +132,16 @@ impl TestApp {
     }
 
     pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            t.await.unwrap();
+        if let Some(server) = self.server.take() {
+            server.stop().await;
         }
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // A server still running (the test failed) is killed by its own drop.
+        self.server.take();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

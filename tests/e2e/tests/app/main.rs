@@ -1,11 +1,15 @@
 //! The routes, end to end, through the real components: one test binary
-//! (one link of the host), a module per route group.
+//! (one link of the host), a module per route group. The same tests run
+//! under redspin-host and under real Spin (`REDSPIN_E2E_HOST=spin`, see
+//! [`hosts`]).
 
 mod common;
+mod hosts;
 
 mod bad_input;
 mod outage;
 mod pages;
+mod scripts;
 mod sessions;
 mod tasks;
 mod users;

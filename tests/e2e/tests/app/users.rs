@@ -68,6 +68,20 @@ async fn users_are_read_through_the_cache_and_updates_invalidate() {
     ))
     .await;
     assert_eq!(s, 409);
+    // Taking another user's email in an update: 409 too, and nothing changed.
+    let (s, _, b) = send(
+        app.client
+            .put(app.url("/users/2"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": "Bobby", "email": "Carol@Example.com"})),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (409, Some("email already registered"))
+    );
+    let (_, _, b) = send(app.client.get(app.url("/users/2"))).await;
+    assert_eq!(b["name"], "Robert");
     login(&app, "carol@example.com", "carol's password").await;
     app.stop().await;
 }
