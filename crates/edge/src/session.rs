@@ -69,7 +69,7 @@ impl Session {
 }
 
 /// Session lifetimes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionConfig {
     /// Idle expiry, slid by each use (default 7 days).
     pub idle: Duration,

@@ -4,6 +4,8 @@ use futures::TryStreamExt;
 use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Request, Response};
 
+use crate::config::Config;
+
 /// Largest request body the app reads (every body it takes is JSON). Spin
 /// sets no limit of its own: it hands the component the body as a stream.
 pub use crate::validate::MAX_JSON_BYTES as MAX_BODY_BYTES;
@@ -46,11 +48,16 @@ pub async fn read_request(req: IncomingRequest) -> Result<Request, ApiError> {
     Ok(builder.body(body).build())
 }
 
-/// A component's entry point: reads the request within the body limit,
-/// then runs the route group's handler.
-pub async fn serve(req: IncomingRequest, handler: fn(Request) -> Response) -> Response {
+/// A component's entry point: its settings (500 naming the variable when
+/// one does not parse), the request within the body limit, then the route
+/// group's handler.
+pub async fn serve(req: IncomingRequest, handler: fn(Request, &Config) -> Response) -> Response {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return ApiError::new(500, e.to_string()).into_response(),
+    };
     match read_request(req).await {
-        Ok(req) => handler(req),
+        Ok(req) => handler(req, &config),
         Err(e) => e.into_response(),
     }
 }
@@ -92,7 +99,8 @@ impl ApiError {
     pub fn into_response(self) -> Response {
         let mut b = Response::builder();
         b.status(self.status)
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            .header("x-content-type-options", "nosniff");
         for (k, v) in self.headers {
             b.header(k, v);
         }
@@ -108,6 +116,7 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
+        .header("x-content-type-options", "nosniff")
         .body(serde_json::to_vec(value).unwrap_or_default())
         .build()
 }

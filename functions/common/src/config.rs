@@ -1,12 +1,19 @@
 //! The app's settings, from Spin variables.
+//!
+//! A variable the component does not declare, or one left empty, takes its
+//! default; a variable that is set but does not parse is an error that
+//! names it ([`ConfigError`]), never quietly replaced by the default. Every
+//! request to a component with such a setting answers 500
+//! `{"error": "configuration: <name> ..."}` (see `api::serve`). Values are
+//! never echoed: some are secrets.
 
 use std::time::Duration;
 
 use redspin_core::KeySchema;
 use redspin_edge::SessionConfig;
-use spin_sdk::variables;
 
 /// Settings read once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub redis_address: String,
     pub cookie_secure: bool,
@@ -18,35 +25,82 @@ pub struct Config {
     pub sessions: SessionConfig,
 }
 
-fn var(name: &str) -> Option<String> {
-    variables::get(name).ok().filter(|v| !v.is_empty())
+/// A variable that is set but unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {name} {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: &'static str,
 }
 
-fn secs(name: &str, default: u64) -> Duration {
-    Duration::from_secs(var(name).and_then(|v| v.parse().ok()).unwrap_or(default))
+fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
+    ConfigError { name, problem }
+}
+
+/// A positive whole number of seconds, or `default` when unset.
+fn secs(value: Option<String>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+            _ => Err(invalid(name, "is not a positive whole number of seconds")),
+        },
+    }
 }
 
 impl Config {
-    pub fn load() -> Self {
-        let url = var("redis_url").unwrap_or_else(|| "redis://127.0.0.1:6379".into());
-        let redis_address = match var("redis_password") {
+    /// Parses the settings from `get` (a variable's value, `None` when
+    /// unset or empty).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let url = get("redis_url").unwrap_or_else(|| "redis://127.0.0.1:6379".into());
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(invalid("redis_url", "is not a redis:// or rediss:// URL"));
+        }
+        let redis_address = match get("redis_password") {
             Some(pw) => with_password(&url, &pw),
             None => url,
         };
-        Self {
+        let cookie_secure = match get("cookie_secure").as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(_) => return Err(invalid("cookie_secure", "is neither true nor false")),
+        };
+        let keys = match get("key_prefix") {
+            None => KeySchema::default(),
+            Some(p) => KeySchema::new(p).map_err(|_| {
+                invalid(
+                    "key_prefix",
+                    "is not a valid key prefix (non-empty, no braces, no white space)",
+                )
+            })?,
+        };
+        let sessions = SessionConfig {
+            idle: secs(get("session_idle_secs"), "session_idle_secs", 7 * 24 * 3600)?,
+            absolute: secs(
+                get("session_absolute_secs"),
+                "session_absolute_secs",
+                30 * 24 * 3600,
+            )?,
+        };
+        Ok(Self {
             redis_address,
-            cookie_secure: var("cookie_secure").is_none_or(|v| v != "false"),
-            admin_token: var("admin_token").unwrap_or_default(),
-            keys: var("key_prefix")
-                .and_then(|p| KeySchema::new(p).ok())
-                .unwrap_or_default(),
-            user_ttl: secs("user_ttl_secs", 300),
-            page_ttl: secs("page_ttl_secs", 600),
-            sessions: SessionConfig {
-                idle: secs("session_idle_secs", 7 * 24 * 3600),
-                absolute: secs("session_absolute_secs", 30 * 24 * 3600),
-            },
-        }
+            cookie_secure,
+            admin_token: get("admin_token").unwrap_or_default(),
+            keys,
+            user_ttl: secs(get("user_ttl_secs"), "user_ttl_secs", 300)?,
+            page_ttl: secs(get("page_ttl_secs"), "page_ttl_secs", 600)?,
+            sessions,
+        })
+    }
+
+    /// The settings from this component's Spin variables; an error is
+    /// logged (once per instance: Spin makes one per request).
+    #[cfg(target_arch = "wasm32")]
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| spin_sdk::variables::get(name).ok()).inspect_err(|e| {
+            eprintln!("{e}");
+        })
     }
 }
 
@@ -69,7 +123,7 @@ fn with_password(url: &str, password: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_password;
+    use super::*;
 
     #[test]
     fn passwords_are_spliced_in_percent_encoded() {
@@ -87,6 +141,59 @@ mod tests {
             ("not a url", "x", "not a url"),
         ] {
             assert_eq!(with_password(url, pw), want, "{url}");
+        }
+    }
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn unset_and_empty_variables_take_their_defaults() {
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.keys, KeySchema::default());
+        assert!(defaults.cookie_secure);
+        assert_eq!(defaults.user_ttl, Duration::from_secs(300));
+        assert_eq!(defaults.sessions, SessionConfig::default());
+        assert_eq!(
+            parse(&[("key_prefix", ""), ("user_ttl_secs", "")]),
+            Ok(defaults)
+        );
+    }
+
+    #[test]
+    fn values_that_do_not_parse_are_errors_naming_the_variable() {
+        let cases: [(&str, &str, Option<&str>); 14] = [
+            ("key_prefix", "app1", None),
+            ("key_prefix", "bad prefix", Some("key_prefix")),
+            ("key_prefix", "{x}", Some("key_prefix")),
+            ("cookie_secure", "false", None),
+            ("cookie_secure", "yes", Some("cookie_secure")),
+            ("cookie_secure", "FALSE", Some("cookie_secure")),
+            ("user_ttl_secs", "60", None),
+            ("user_ttl_secs", "0", Some("user_ttl_secs")),
+            ("user_ttl_secs", "-5", Some("user_ttl_secs")),
+            ("page_ttl_secs", "10m", Some("page_ttl_secs")),
+            ("session_idle_secs", "1.5", Some("session_idle_secs")),
+            ("session_absolute_secs", "x", Some("session_absolute_secs")),
+            ("redis_url", "rediss://cache:6380", None),
+            ("redis_url", "http://cache:6379", Some("redis_url")),
+        ];
+        for (name, value, want) in cases {
+            let got = parse(&[(name, value)]).err().map(|e| e.name);
+            assert_eq!(got, want, "{name}={value:?}");
+            if let Err(e) = parse(&[(name, value)]) {
+                let text = e.to_string();
+                assert!(
+                    text.starts_with(&format!("configuration: {name} ")),
+                    "{text}"
+                );
+                assert!(!text.contains(value), "the value is not echoed: {text}");
+            }
         }
     }
 }

@@ -9,14 +9,16 @@
 //! - [`validate`]: request bodies and path segments.
 //! - [`password`]: argon2id hashing and verification.
 //! - [`render`]: Markdown posts to HTML pages.
+//! - [`config`]: Spin variables parsed into settings; a value that does
+//!   not parse is an error naming the variable.
 //!
 //! Spin-facing (wasm32 only):
-//! - `config`: Spin variables (`redis_url`, `cookie_secure`, `admin_token`, TTLs).
 //! - `api`: JSON responses, errors (`{"error": "..."}`), request helpers.
 //! - `db`: the SQLite database of record (`default`).
 //! - `principal`: who is asking (session cookie or admin token).
 //! - `users`, `posts`, `auth`, `tasks`: the route groups.
 
+pub mod config;
 pub mod password;
 pub mod render;
 pub mod validate;
@@ -25,8 +27,6 @@ pub mod validate;
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod auth;
-#[cfg(target_arch = "wasm32")]
-pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod db;
 #[cfg(target_arch = "wasm32")]

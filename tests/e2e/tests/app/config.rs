@@ -1,0 +1,45 @@
+//! Settings that do not parse fail loudly: every request to a component
+//! that reads one answers 500 naming the variable, never a quiet default.
+
+use crate::common::{send, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_variable_is_a_500_naming_it() {
+    let app =
+        TestApp::start_with(&[("key_prefix", "not a prefix"), ("page_ttl_secs", "10m")]).await;
+    for path in ["/users/1", "/auth/me", "/tasks/x"] {
+        let (s, _, b) = send(app.client.get(app.url(path))).await;
+        let error = b["error"].as_str().unwrap_or_default();
+        assert_eq!(s, 500, "{path}: {b}");
+        assert!(
+            error.starts_with("configuration: key_prefix "),
+            "{path}: {error}"
+        );
+        assert!(
+            !error.contains("not a prefix"),
+            "the value is not echoed: {error}"
+        );
+    }
+    // The posts component reads page_ttl_secs too; the first bad one is named.
+    let (s, _, b) = send(app.client.get(app.url("/posts/hello-world"))).await;
+    assert_eq!(s, 500, "{b}");
+    assert!(
+        b["error"].as_str().unwrap().starts_with("configuration: "),
+        "{b}"
+    );
+    app.stop().await;
+
+    let app = TestApp::start_with(&[("cookie_secure", "yes")]).await;
+    let (s, _, b) = send(app.client.get(app.url("/auth/me"))).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            500,
+            Some("configuration: cookie_secure is neither true nor false")
+        )
+    );
+    // A component that does not read the variable is unaffected.
+    let (s, _, _) = send(app.client.get(app.url("/posts/hello-world"))).await;
+    assert_eq!(s, 200);
+    app.stop().await;
+}
