@@ -8,19 +8,21 @@ use crate::config::Config;
 use crate::principal::{self, Redis};
 use crate::{db, password, validate};
 
-pub fn handle(req: Request) -> Response {
-    let config = Config::load();
+pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
-    let redis = principal::connect(&config);
-    api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["auth", "login"]) => login(&req, &config, &redis),
-        (Method::Get, ["auth", "me"]) => me(&req, &config, &redis),
-        (Method::Post, ["auth", "logout"]) => logout(&req, &config, &redis),
-        (Method::Post, ["auth", "logout-all"]) => logout_all(&req, &config, &redis),
+    let redis = principal::connect(config);
+    let mut resp = api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Post, ["auth", "login"]) => login(&req, config, &redis),
+        (Method::Get, ["auth", "me"]) => me(&req, config, &redis),
+        (Method::Post, ["auth", "logout"]) => logout(&req, config, &redis),
+        (Method::Post, ["auth", "logout-all"]) => logout_all(&req, config, &redis),
         (_, ["auth", "me"]) => Err(api::method_not_allowed("GET")),
         (_, ["auth", "login" | "logout" | "logout-all"]) => Err(api::method_not_allowed("POST")),
         _ => Err(api::not_found()),
-    })
+    });
+    // Session and task data: never kept by a browser or a shared cache.
+    resp.set_header("cache-control", "no-store");
+    resp
 }
 
 fn store<'a>(config: &Config, redis: &'a Redis) -> Result<SessionStore<&'a SpinRedis>, ApiError> {

@@ -9,12 +9,11 @@ use crate::config::Config;
 use crate::principal::{self, is_admin};
 use crate::{db, render, validate};
 
-pub fn handle(req: Request) -> Response {
-    let config = Config::load();
+pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
     api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Get | Method::Head, ["posts", slug]) => get(&req, slug, &config),
-        (Method::Put, ["posts", slug]) => put(&req, slug, &config),
+        (Method::Get | Method::Head, ["posts", slug]) => get(&req, slug, config),
+        (Method::Put, ["posts", slug]) => put(&req, slug, config),
         (_, ["posts", _]) => Err(api::method_not_allowed("GET, HEAD, PUT")),
         _ => Err(api::not_found()),
     })
@@ -78,7 +77,10 @@ fn page_response(
         .header(
             "cache-control",
             format!("public, max-age={max_age}, must-revalidate"),
-        );
+        )
+        .header("content-security-policy", render::PAGE_CSP)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "strict-origin-when-cross-origin");
     if page.status == 200 && page.not_modified(api::header(req, "if-none-match")) {
         return b.status(304).body(Vec::new()).build();
     }

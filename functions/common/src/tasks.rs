@@ -16,16 +16,18 @@ pub const QUEUE: &str = "default";
 /// Types a logged-in user may enqueue.
 const USER_TYPES: &[&str] = &["noop"];
 
-pub fn handle(req: Request) -> Response {
-    let config = Config::load();
+pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
-    api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["tasks"]) => create(&req, &config),
+    let mut resp = api::respond(match (req.method(), segs.as_slice()) {
+        (Method::Post, ["tasks"]) => create(&req, config),
         (_, ["tasks"]) => Err(api::method_not_allowed("POST")),
-        (Method::Get, ["tasks", id]) => status(&req, id, &config),
+        (Method::Get, ["tasks", id]) => status(&req, id, config),
         (_, ["tasks", _]) => Err(api::method_not_allowed("GET")),
         _ => Err(api::not_found()),
-    })
+    });
+    // Session and task data: never kept by a browser or a shared cache.
+    resp.set_header("cache-control", "no-store");
+    resp
 }
 
 fn create(req: &Request, config: &Config) -> ApiResult {

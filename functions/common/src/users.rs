@@ -14,14 +14,13 @@ use crate::{password, validate};
 /// How long "no such user" is cached.
 const ABSENT_TTL: Duration = Duration::from_secs(30);
 
-pub fn handle(req: Request) -> Response {
-    let config = Config::load();
+pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
     api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["users"]) => register(&req, &config),
+        (Method::Post, ["users"]) => register(&req, config),
         (_, ["users"]) => Err(api::method_not_allowed("POST")),
-        (Method::Get, ["users", id]) => get(id, &config),
-        (Method::Put, ["users", id]) => update(&req, id, &config),
+        (Method::Get, ["users", id]) => get(&req, id, config),
+        (Method::Put, ["users", id]) => update(&req, id, config),
         (_, ["users", _]) => Err(api::method_not_allowed("GET, PUT")),
         _ => Err(api::not_found()),
     })
@@ -31,13 +30,35 @@ fn cache_key(id: i64) -> String {
     format!("user:{id}")
 }
 
-fn get(id: &str, config: &Config) -> ApiResult {
+/// What others may see of a user: no email.
+#[derive(serde::Serialize)]
+struct PublicUser<'a> {
+    id: i64,
+    name: &'a str,
+    avatar: Option<&'a str>,
+    created_at: i64,
+}
+
+/// May the asker see user `id`'s full record? The admin and the user
+/// themself; anyone else (no session, an expired one, Redis away) sees the
+/// public view.
+fn sees_full_record(req: &Request, config: &Config, redis: &principal::Redis, id: i64) -> bool {
+    if principal::is_admin(req, config) {
+        return true;
+    }
+    principal::cookie(req).is_some()
+        && principal::user(req, config, redis).is_ok_and(|(s, _)| s.user_id == id)
+}
+
+fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
     let conn = db::open()?;
     let load = || db::user(&conn, id);
-    let Cached { value, status } = match principal::connect(config) {
+    let redis = principal::connect(config);
+    // The cache keeps the one full record; the view is cut per asker.
+    let Cached { value, status } = match &redis {
         Ok(redis) => {
-            let cache = Cache::new(&redis, config.keys.clone());
+            let cache = Cache::new(redis, config.keys.clone());
             let policy = CachePolicy::new(config.user_ttl).tag("users");
             cache.get_or_compute_opt(&cache_key(id), &policy, ABSENT_TTL, load)?
         }
@@ -47,9 +68,23 @@ fn get(id: &str, config: &Config) -> ApiResult {
         },
     };
     let mut resp = match value {
-        Some(user) => json(200, &user),
+        Some(user) if sees_full_record(req, config, &redis, id) => {
+            let mut r = json(200, &user);
+            r.set_header("cache-control", "no-store");
+            r
+        }
+        Some(user) => {
+            let view = PublicUser {
+                id: user.id,
+                name: &user.name,
+                avatar: user.avatar.as_deref(),
+                created_at: user.created_at,
+            };
+            json(200, &view)
+        }
         None => ApiError::new(404, format!("user {id} not found")).into_response(),
     };
+    resp.set_header("vary", "cookie, authorization");
     resp.set_header("x-cache", status.as_str());
     Ok(resp)
 }
@@ -76,6 +111,7 @@ fn register(req: &Request, config: &Config) -> ApiResult {
     invalidate(config, user.id);
     let mut resp = json(201, &user);
     resp.set_header("location", format!("/users/{}", user.id));
+    resp.set_header("cache-control", "no-store");
     Ok(resp)
 }
 
@@ -118,7 +154,11 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
         eprintln!("user {id}: cache invalidation after update failed: {e}");
     }
     match user {
-        Some(u) => Ok(json(200, &u)),
+        Some(u) => {
+            let mut r = json(200, &u);
+            r.set_header("cache-control", "no-store");
+            Ok(r)
+        }
         None => Err(ApiError::new(404, format!("user {id} not found"))),
     }
 }

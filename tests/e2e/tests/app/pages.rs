@@ -92,3 +92,53 @@ async fn pages_are_cached_with_etags_and_invalidated_on_write() {
     assert!(r5.text().await.unwrap().contains("Not found"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_run_no_script_and_links_keep_safe_schemes() {
+    let app = TestApp::start().await;
+    let body = "[a](javascript:alert(1)) [b](JaVaScRiPt&#58;alert(2)) [c](<java\tscript:alert(3)>) \
+                ![d](data:image/svg+xml,x) <javascript:alert(4)> [ok](https://example.com/) [rel](/posts/x)";
+    let (s, _, b) = send(
+        app.client
+            .put(app.url("/posts/links"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"title": "Links", "body": body})),
+    )
+    .await;
+    assert!(s == 200 || s == 201, "{s} {b}");
+    let r = app
+        .client
+        .get(app.url("/posts/links"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    let csp = header(&h, "content-security-policy");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&h, "referrer-policy"),
+        "strict-origin-when-cross-origin"
+    );
+    let html = r.text().await.unwrap();
+    // Every link and image target: neutralised, or a safe one.
+    let targets: Vec<&str> = html
+        .split(" href=\"")
+        .chain(html.split(" src=\""))
+        .filter(|part| !part.starts_with('<'))
+        .filter_map(|part| part.split('"').next())
+        .collect();
+    assert_eq!(
+        targets,
+        ["#", "#", "#", "#", "https://example.com/", "/posts/x", "#"],
+        "{html}"
+    );
+    // JSON answers are not sniffed either.
+    let (_, h, _) = send(app.client.get(app.url("/users/1"))).await;
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    app.stop().await;
+}

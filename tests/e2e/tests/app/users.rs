@@ -12,7 +12,11 @@ async fn users_are_read_through_the_cache_and_updates_invalidate() {
     assert_eq!((s1, header(&h1, "x-cache")), (200, "miss"));
     assert_eq!((s2, header(&h2, "x-cache")), (200, "hit"));
     assert_eq!(b1, b2);
-    assert_eq!(b1["email"], "alice@example.com");
+    assert_eq!(b1["id"], 1);
+    assert!(
+        b1.get("email").is_none(),
+        "anonymous readers get the public view"
+    );
     assert!(b1.get("password_hash").is_none());
 
     let (s, h, _) = get("999").await;
@@ -83,5 +87,51 @@ async fn users_are_read_through_the_cache_and_updates_invalidate() {
     let (_, _, b) = send(app.client.get(app.url("/users/2"))).await;
     assert_eq!(b["name"], "Robert");
     login(&app, "carol@example.com", "carol's password").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_are_shown_to_their_owner_and_the_admin_only() {
+    let app = TestApp::start().await;
+    let sid = login(&app, ALICE.0, ALICE.1).await;
+    let public = ["avatar", "created_at", "id", "name"];
+    let keys = |b: &serde_json::Value| {
+        let mut k: Vec<String> = b.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    // Anonymous, twice (a miss, then a hit of the same full cache entry).
+    for _ in 0..2 {
+        let (s, h, b) = send(app.client.get(app.url("/users/1"))).await;
+        assert_eq!(
+            (s, keys(&b)),
+            (200, public.map(String::from).to_vec()),
+            "{b}"
+        );
+        assert_ne!(header(&h, "cache-control"), "no-store");
+    }
+    // The owner sees the full record, not to be stored.
+    let (s, h, b) = send(app.client.get(app.url("/users/1")).header("cookie", &sid)).await;
+    assert_eq!((s, b["email"].as_str()), (200, Some(ALICE.0)), "{b}");
+    assert_eq!(header(&h, "cache-control"), "no-store");
+    assert_eq!(header(&h, "x-cache"), "hit");
+    // Another user's record: the public view; the admin: everything.
+    let (_, _, b) = send(app.client.get(app.url("/users/2")).header("cookie", &sid)).await;
+    assert!(b.get("email").is_none(), "{b}");
+    let (_, _, b) = send(app.client.get(app.url("/users/2")).bearer_auth(ADMIN)).await;
+    assert_eq!(b["email"], "bob@example.com");
+    // A session cookie that is no session: the public view, not an error.
+    let (s, _, b) = send(
+        app.client
+            .get(app.url("/users/1"))
+            .header("cookie", "sid=nope"),
+    )
+    .await;
+    assert_eq!((s, b.get("email")), (200, None), "{b}");
+    // Session and task answers are never stored.
+    let (_, h, _) = send(app.client.get(app.url("/auth/me")).header("cookie", &sid)).await;
+    assert_eq!(header(&h, "cache-control"), "no-store");
+    let (_, h, _) = send(app.client.get(app.url("/tasks/nope")).bearer_auth(ADMIN)).await;
+    assert_eq!(header(&h, "cache-control"), "no-store");
     app.stop().await;
 }
