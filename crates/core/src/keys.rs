@@ -22,6 +22,7 @@
 //! | `P:lock:K` | string | short lock: who refreshes cache entry `K` |
 //! | `P:session:S` | string | session `S`: absolute expiry (ms), a `\|`, the JSON record |
 //! | `P:user-sessions:U` | set | session ids of user `U` |
+//! | `P:user-logout:U` | string | time (ms) of user `U`'s last "log out everywhere": sessions created until then are void |
 
 use crate::error::CoreError;
 
@@ -98,6 +99,12 @@ impl KeySchema {
     /// The set of a user's session ids (for "log out everywhere").
     pub fn user_sessions(&self, user: &str) -> String {
         format!("{}:user-sessions:{}", self.prefix, user)
+    }
+
+    /// When user `user` last logged out everywhere: every session created
+    /// until then is void, even one whose login raced the logout.
+    pub fn user_logout(&self, user: &str) -> String {
+        format!("{}:user-logout:{}", self.prefix, user)
     }
 
     /// The tag set that lists the full key names of the entries tagged `tag`.
@@ -218,5 +225,6 @@ mod tests {
         assert_eq!(s.cache_lock("user:1"), "redspin:lock:user:1");
         assert_eq!(s.session("ab"), "redspin:session:ab");
         assert_eq!(s.user_sessions("7"), "redspin:user-sessions:7");
+        assert_eq!(s.user_logout("7"), "redspin:user-logout:7");
     }
 }

@@ -16,8 +16,12 @@ use crate::redis::optional_bytes;
 use crate::util::{now_ms, random_bytes};
 use crate::{scripts, EdgeError, Redis};
 
-/// The name of the session cookie.
+/// The session cookie's name over plain HTTP (development).
 pub const COOKIE_NAME: &str = "sid";
+/// Its name when `Secure`: the `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`, so a sibling
+/// subdomain or a plain-HTTP page cannot plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-sid";
 
 /// A session id of the right shape.
 #[derive(Clone, PartialEq, Eq)]
@@ -150,7 +154,20 @@ impl<R: Redis> SessionStore<R> {
                 (self.config.idle.as_millis() as u64).into(),
             ],
         )?;
-        Ok(optional_bytes(reply, "session")?.and_then(|v| decode(&v)))
+        let Some(session) = optional_bytes(reply, "session")?.and_then(|v| decode(&v)) else {
+            return Ok(None);
+        };
+        // A session created until the user's last "log out everywhere" is
+        // void, even one whose login raced that logout past the index.
+        let logout = Command::new("GET").arg(self.keys.user_logout(&session.user_id.to_string()));
+        let logged_out_at = optional_bytes(self.redis.execute(&logout)?, "user logout")?
+            .and_then(|v| std::str::from_utf8(&v).ok()?.parse::<u64>().ok());
+        if logged_out_at.is_some_and(|t| session.created_ms <= t) {
+            self.redis
+                .execute(&Command::new("DEL").arg(self.keys.session(id.expose())))?;
+            return Ok(None);
+        }
+        Ok(Some(session))
     }
 
     /// Ends session `id`. Returns the session it ended, if any.
@@ -170,8 +187,19 @@ impl<R: Redis> SessionStore<R> {
 
     /// Ends every session of `user_id`. Returns how many there were. Ids
     /// are popped from the index, so a session created meanwhile is either
-    /// ended too or left in the index, never lost from it.
+    /// ended too or left in the index, never lost from it; and any session
+    /// created until now fails [`load`](Self::load) from here on, so a
+    /// login racing this call cannot outlive it.
     pub fn destroy_all(&self, user_id: i64) -> Result<u64, EdgeError> {
+        // First the time after which sessions count: a login in flight
+        // that the index misses is void all the same (kept as long as any
+        // session can live).
+        let mark = Command::new("SET")
+            .arg(self.keys.user_logout(&user_id.to_string()))
+            .arg(now_ms())
+            .arg("PX")
+            .arg((self.config.absolute.as_millis() as u64).max(1));
+        self.redis.execute(&mark)?;
         let index = self.keys.user_sessions(&user_id.to_string());
         let mut ended = 0;
         loop {
@@ -208,7 +236,16 @@ pub struct SessionCookie {
 }
 
 impl SessionCookie {
-    /// `sid=ID; HttpOnly; SameSite=Lax; Path=/; Max-Age=N[; Secure]`.
+    /// `__Host-sid` when secure, else `sid`.
+    pub fn name(&self) -> &'static str {
+        if self.secure {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    /// `NAME=ID; HttpOnly; SameSite=Lax; Path=/; Max-Age=N[; Secure]`.
     pub fn set(&self, id: &SessionId, max_age: Duration) -> String {
         self.with_value(id.expose(), max_age.as_secs())
     }
@@ -220,17 +257,19 @@ impl SessionCookie {
 
     fn with_value(&self, value: &str, max_age: u64) -> String {
         let secure = if self.secure { "; Secure" } else { "" };
-        format!("{COOKIE_NAME}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}")
+        let name = self.name();
+        format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}")
     }
-}
 
-/// The session cookie's value from a `Cookie` header, if there is one.
-/// Shape is not checked here: see [`SessionId::parse`].
-pub fn cookie_value(header: &str) -> Option<&str> {
-    header.split(';').find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (name.trim() == COOKIE_NAME).then(|| value.trim().trim_matches('"'))
-    })
+    /// The session cookie's value from a `Cookie` header, if there is one
+    /// (under this cookie's name only). Shape is not checked here: see
+    /// [`SessionId::parse`].
+    pub fn value_in<'h>(&self, header: &'h str) -> Option<&'h str> {
+        header.split(';').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            (name.trim() == self.name()).then(|| value.trim().trim_matches('"'))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -302,15 +341,23 @@ mod tests {
             ("sid", None),
             ("", None),
         ];
+        let plain = SessionCookie { secure: false };
         for (h, want) in cases {
-            assert_eq!(cookie_value(h), want, "{h:?}");
+            assert_eq!(plain.value_in(h), want, "{h:?}");
         }
+        let secure = SessionCookie { secure: true };
+        assert_eq!(secure.value_in("sid=abc; __Host-sid=def"), Some("def"));
+        assert_eq!(
+            secure.value_in("sid=abc"),
+            None,
+            "no plain cookie when secure"
+        );
         let id = SessionId::parse(&"a".repeat(64)).unwrap();
         let c = SessionCookie { secure: true };
         assert_eq!(
             c.set(&id, Duration::from_secs(604800)),
             format!(
-                "sid={}; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure",
+                "__Host-sid={}; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure",
                 "a".repeat(64)
             )
         );

@@ -74,6 +74,41 @@ fn destroy_all_ends_every_session_of_one_user_only() {
     assert!(store.load(&theirs).unwrap().is_some());
 }
 
+/// A login racing "log out everywhere": its id was popped from the index
+/// before its record was written, so the index no longer knows it. The
+/// logout time still voids it; a session created afterwards lives.
+#[test]
+fn a_session_the_index_missed_is_void_after_logout_all() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
+    let (raced, _) = store.create(7).unwrap();
+    r.execute(
+        &Command::new("SREM")
+            .arg("redspin:user-sessions:7")
+            .arg(raced.expose()),
+    )
+    .unwrap();
+    assert_eq!(store.destroy_all(7).unwrap(), 0, "the index had nothing");
+    assert_eq!(store.load(&raced).unwrap(), None);
+    let key = format!("redspin:session:{}", raced.expose());
+    assert_eq!(r.pttl(&key), -2, "the void record is deleted on sight");
+    // Logins after the logout are unaffected.
+    let until = std::time::Instant::now() + Duration::from_millis(50);
+    while std::time::Instant::now() < until && redspin_edge::now_ms() <= logout_ms(&r) {
+        std::hint::spin_loop();
+    }
+    let (later, s) = store.create(7).unwrap();
+    assert_eq!(store.load(&later).unwrap(), Some(s));
+}
+
+fn logout_ms(r: &RedisRs) -> u64 {
+    let v = r
+        .execute(&Command::new("GET").arg("redspin:user-logout:7"))
+        .unwrap();
+    v.into_string("get").unwrap().parse().unwrap()
+}
+
 #[test]
 fn tasks_enqueue_and_report_status() {
     let server = TestRedis::start();
