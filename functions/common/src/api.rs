@@ -56,10 +56,43 @@ pub async fn serve(req: IncomingRequest, handler: fn(Request, &Config) -> Respon
         Ok(c) => c,
         Err(e) => return ApiError::new(500, e.to_string()).into_response(),
     };
-    match read_request(req).await {
-        Ok(req) => handler(req, &config),
+    let req = match read_request(req).await {
+        Ok(req) => req,
+        Err(e) => return e.into_response(),
+    };
+    match guard(&req, &config) {
+        Ok(()) => handler(req, &config),
         Err(e) => e.into_response(),
     }
+}
+
+/// The authority (`host[:port]`) the request was sent to. WASI HTTP hands
+/// it over as the request URI's authority rather than a `Host` header.
+fn authority(req: &Request) -> Option<&str> {
+    let (_, rest) = req.uri().split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// Cross-site requests and non-JSON bodies, refused before any route.
+fn guard(req: &Request, config: &Config) -> Result<(), ApiError> {
+    let method = req.method().to_string();
+    let facts = crate::guard::Facts {
+        method: &method,
+        content_type: header(req, "content-type"),
+        body_len: req.body().len(),
+        has_session_cookie: crate::principal::cookie(req, config).is_some_and(|c| !c.is_empty()),
+        origin: header(req, "origin"),
+        sec_fetch_site: header(req, "sec-fetch-site"),
+        host: authority(req),
+        https: config.cookie_secure,
+    };
+    crate::guard::check(&facts).map_err(|r| match r {
+        crate::guard::Refusal::CrossSite => ApiError::new(403, "cross-site request refused"),
+        crate::guard::Refusal::NotJson => {
+            ApiError::new(415, "Content-Type must be application/json")
+        }
+    })
 }
 
 /// An error answer: a status and `{"error": message}`.

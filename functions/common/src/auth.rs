@@ -37,9 +37,7 @@ fn store<'a>(config: &Config, redis: &'a Redis) -> Result<SessionStore<&'a SpinR
 }
 
 fn cookie(config: &Config) -> SessionCookie {
-    SessionCookie {
-        secure: config.cookie_secure,
-    }
+    principal::session_cookie(config)
 }
 
 fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
@@ -60,7 +58,10 @@ fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
         return Err(ApiError::new(401, "invalid email or password"));
     };
     // No fixation: a session presented at login ends here.
-    if let Some(old) = principal::cookie(req).as_deref().and_then(SessionId::parse) {
+    if let Some(old) = principal::cookie(req, config)
+        .as_deref()
+        .and_then(SessionId::parse)
+    {
         store
             .destroy(&old)
             .map_err(|e| ApiError::unavailable("session store", &e))?;
@@ -90,7 +91,10 @@ fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
 }
 
 fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    if let Some(id) = principal::cookie(req).as_deref().and_then(SessionId::parse) {
+    if let Some(id) = principal::cookie(req, config)
+        .as_deref()
+        .and_then(SessionId::parse)
+    {
         store(config, redis)?
             .destroy(&id)
             .map_err(|e| ApiError::unavailable("session store", &e))?;

@@ -17,8 +17,11 @@ use redspin_edge::SessionConfig;
 pub struct Config {
     pub redis_address: String,
     pub cookie_secure: bool,
-    /// Empty: admin access disabled.
-    pub admin_token: String,
+    /// The admin token's SHA-256 digest; `None`: admin access disabled
+    /// (no token, or one too short to be safe).
+    pub admin_digest: Option<[u8; 32]>,
+    /// Why a configured admin token was not accepted (logged).
+    pub admin_problem: Option<&'static str>,
     pub keys: KeySchema,
     pub user_ttl: Duration,
     pub page_ttl: Duration,
@@ -35,6 +38,23 @@ pub struct ConfigError {
 
 fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
     ConfigError { name, problem }
+}
+
+/// Shortest admin token accepted (an admin token is a password that
+/// cannot be throttled per account).
+pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
+
+/// The admin token's digest, or why admin access is off.
+fn admin(token: Option<String>) -> (Option<[u8; 32]>, Option<&'static str>) {
+    use sha2::Digest;
+    match token {
+        None => (None, None),
+        Some(t) if t.len() < MIN_ADMIN_TOKEN_LEN => (
+            None,
+            Some("configuration: admin_token is shorter than 32 characters; admin access is disabled"),
+        ),
+        Some(t) => (Some(sha2::Sha256::digest(t.as_bytes()).into()), None),
+    }
 }
 
 /// A positive whole number of seconds, or `default` when unset.
@@ -83,10 +103,12 @@ impl Config {
                 30 * 24 * 3600,
             )?,
         };
+        let (admin_digest, admin_problem) = admin(get("admin_token"));
         Ok(Self {
             redis_address,
             cookie_secure,
-            admin_token: get("admin_token").unwrap_or_default(),
+            admin_digest,
+            admin_problem,
             keys,
             user_ttl: secs(get("user_ttl_secs"), "user_ttl_secs", 300)?,
             page_ttl: secs(get("page_ttl_secs"), "page_ttl_secs", 600)?,
@@ -98,9 +120,12 @@ impl Config {
     /// logged (once per instance: Spin makes one per request).
     #[cfg(target_arch = "wasm32")]
     pub fn load() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| spin_sdk::variables::get(name).ok()).inspect_err(|e| {
-            eprintln!("{e}");
-        })
+        let config = Self::from_lookup(|name| spin_sdk::variables::get(name).ok())
+            .inspect_err(|e| eprintln!("{e}"))?;
+        if let Some(problem) = config.admin_problem {
+            eprintln!("{problem}");
+        }
+        Ok(config)
     }
 }
 
@@ -150,6 +175,28 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn admin_tokens_shorter_than_32_characters_disable_admin_access() {
+        let long = "x".repeat(32);
+        let cases = [
+            (None, false, false),
+            (Some("short-token"), false, true),
+            (Some(&long[..31]), false, true),
+            (Some(long.as_str()), true, false),
+        ];
+        for (token, enabled, problem) in cases {
+            let c = parse(
+                &token
+                    .map(|t| ("admin_token", t))
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+            assert_eq!(c.admin_digest.is_some(), enabled, "{token:?}");
+            assert_eq!(c.admin_problem.is_some(), problem, "{token:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`validate`]: request bodies and path segments.
 //! - [`password`]: argon2id hashing and verification.
 //! - [`render`]: Markdown posts to HTML pages.
+//! - [`guard`]: cross-site requests and non-JSON bodies, refused before
+//!   any route.
 //! - [`config`]: Spin variables parsed into settings; a value that does
 //!   not parse is an error naming the variable.
 //!
@@ -19,6 +21,7 @@
 //! - `users`, `posts`, `auth`, `tasks`: the route groups.
 
 pub mod config;
+pub mod guard;
 pub mod password;
 pub mod render;
 pub mod validate;

@@ -2,7 +2,6 @@
 //! cookie). Session ids are checked for shape before Redis is asked and
 //! never logged.
 
-use redspin_edge::session::cookie_value;
 use redspin_edge::{Session, SessionCookie, SessionId, SessionStore, SpinRedis};
 use spin_sdk::http::Request;
 
@@ -22,25 +21,33 @@ pub enum Principal {
     User { id: i64 },
 }
 
-/// True when the request carries the admin token (compared in constant time).
+/// True when the request carries the admin token. The digests of the
+/// given and the configured token are compared in constant time, so
+/// neither the token's length nor a matching prefix shows in the timing.
 pub fn is_admin(req: &Request, config: &Config) -> bool {
-    let Some(given) = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ")) else {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    let (Some(want), Some(given)) = (
+        config.admin_digest,
+        header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ")),
+    ) else {
         return false;
     };
-    let want = config.admin_token.as_bytes();
-    !want.is_empty()
-        && given.len() == want.len()
-        && given
-            .bytes()
-            .zip(want)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    let given: [u8; 32] = sha2::Sha256::digest(given.as_bytes()).into();
+    given.ct_eq(&want).into()
+}
+
+/// The session cookie as this app names it (`__Host-sid` when secure).
+pub fn session_cookie(config: &Config) -> SessionCookie {
+    SessionCookie {
+        secure: config.cookie_secure,
+    }
 }
 
 /// The session id in the request's cookie, if any (of any shape).
-pub fn cookie(req: &Request) -> Option<String> {
+pub fn cookie(req: &Request, config: &Config) -> Option<String> {
     header(req, "cookie")
-        .and_then(cookie_value)
+        .and_then(|h| session_cookie(config).value_in(h))
         .map(str::to_owned)
 }
 
@@ -52,13 +59,10 @@ pub fn user(
     redis: &Redis,
 ) -> Result<(Session, SessionId), ApiError> {
     let expired = || {
-        let clear = SessionCookie {
-            secure: config.cookie_secure,
-        }
-        .clear();
+        let clear = session_cookie(config).clear();
         ApiError::new(401, "session expired").with_header("set-cookie", clear)
     };
-    let Some(raw) = cookie(req).filter(|c| !c.is_empty()) else {
+    let Some(raw) = cookie(req, config).filter(|c| !c.is_empty()) else {
         return Err(ApiError::new(401, "not logged in"));
     };
     let Some(id) = SessionId::parse(&raw) else {

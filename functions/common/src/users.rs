@@ -46,7 +46,7 @@ fn sees_full_record(req: &Request, config: &Config, redis: &principal::Redis, id
     if principal::is_admin(req, config) {
         return true;
     }
-    principal::cookie(req).is_some()
+    principal::cookie(req, config).is_some()
         && principal::user(req, config, redis).is_ok_and(|(s, _)| s.user_id == id)
 }
 

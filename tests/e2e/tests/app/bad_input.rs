@@ -16,7 +16,25 @@ async fn bad_input_gets_a_4xx_with_a_json_error() {
             c.get(app.url("/users/99999999999999999999999")),
             400,
         ),
-        ("bad JSON", c.post(app.url("/users")).body("{nope"), 400),
+        (
+            "bad JSON",
+            c.post(app.url("/users"))
+                .header("content-type", "application/json")
+                .body("{nope"),
+            400,
+        ),
+        (
+            "a text/plain body (what a cross-site form can send)",
+            c.post(app.url("/auth/login"))
+                .header("content-type", "text/plain")
+                .body(r#"{"email":"alice@example.com","password":"correct horse battery staple"}"#),
+            415,
+        ),
+        (
+            "a form body",
+            c.post(app.url("/users")).form(&[("name", "x")]),
+            415,
+        ),
         ("empty body", c.post(app.url("/auth/login")), 400),
         (
             "missing fields",

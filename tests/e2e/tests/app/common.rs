@@ -11,7 +11,7 @@ use redspin_testsupport::TestRedis;
 
 use crate::hosts::{HostKind, Server};
 
-pub const ADMIN: &str = "test-admin-token";
+pub const ADMIN: &str = "test-admin-token-0123456789abcdef";
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -43,3 +43,23 @@ async fn a_bad_variable_is_a_500_naming_it() {
     assert_eq!(s, 200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_token_under_32_characters_disables_admin_access() {
+    let short = "only-twenty-chars-xx";
+    let app = TestApp::start_with(&[("admin_token", short)]).await;
+    let (s, _, b) = send(
+        app.client
+            .put(app.url("/users/2"))
+            .bearer_auth(short)
+            .json(&serde_json::json!({"name": "Mallory"})),
+    )
+    .await;
+    assert_eq!(s, 401, "{b}");
+    let (s, _, b) = send(app.client.get(app.url("/tasks/x")).bearer_auth(short)).await;
+    assert_eq!(s, 401, "{b}");
+    // Everything else still works.
+    let (s, _, _) = send(app.client.get(app.url("/users/2"))).await;
+    assert_eq!(s, 200);
+    app.stop().await;
+}

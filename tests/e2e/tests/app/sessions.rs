@@ -151,3 +151,80 @@ async fn sessions_end_at_their_absolute_lifetime() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_requests_with_the_cookie_are_refused() {
+    let app = TestApp::start().await;
+    let sid = login(&app, ALICE.0, ALICE.1).await;
+    let own = app.base.clone();
+    let refused = |b: &serde_json::Value| b["error"] == "cross-site request refused";
+
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/auth/logout"))
+            .header("cookie", &sid)
+            .header("origin", "http://evil.example"),
+    )
+    .await;
+    assert!(s == 403 && refused(&b), "{s} {b}");
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/tasks"))
+            .header("cookie", &sid)
+            .header("sec-fetch-site", "cross-site")
+            .json(&json!({"type": "noop"})),
+    )
+    .await;
+    assert!(s == 403 && refused(&b), "{s} {b}");
+    // The session survived both.
+    let (s, _, _) = send(app.client.get(app.url("/auth/me")).header("cookie", &sid)).await;
+    assert_eq!(s, 200);
+    // An API client with the admin token and no cookie: not affected.
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/tasks"))
+            .bearer_auth(crate::common::ADMIN)
+            .header("origin", "http://evil.example")
+            .json(&json!({"type": "noop"})),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    // Same origin: allowed.
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/auth/logout"))
+            .header("cookie", &sid)
+            .header("origin", &own)
+            .header("sec-fetch-site", "same-origin"),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secure_cookie_is_named_host_prefixed() {
+    let app = TestApp::start_with(&[("cookie_secure", "true")]).await;
+    let (s, h, b) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": ALICE.0, "password": ALICE.1})),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let cookie = header(&h, "set-cookie").to_owned();
+    assert!(cookie.starts_with("__Host-sid="), "{cookie}");
+    assert!(
+        cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure")
+            && !cookie.to_ascii_lowercase().contains("domain="),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let (s, _, _) = send(app.client.get(app.url("/auth/me")).header("cookie", &pair)).await;
+    assert_eq!(s, 200);
+    // The same id under the plain name is not the session cookie here.
+    let plain = pair.replacen("__Host-sid=", "sid=", 1);
+    let (s, _, b) = send(app.client.get(app.url("/auth/me")).header("cookie", &plain)).await;
+    assert_eq!((s, b["error"].as_str()), (401, Some("not logged in")));
+    app.stop().await;
+}
