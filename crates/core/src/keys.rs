@@ -22,6 +22,7 @@
 //! | `P:lock:K` | string | short lock: who refreshes cache entry `K` |
 //! | `P:session:S` | string | session `S`: absolute expiry (ms), a `\|`, the JSON record |
 //! | `P:user-sessions:U` | set | session ids of user `U` |
+//! | `P:{throttle}:KIND:ID` | string | attempts counted in a fixed window (login failures, registrations); one hash tag so a script can take several at once |
 //! | `P:user-logout:U` | string | time (ms) of user `U`'s last "log out everywhere": sessions created until then are void |
 
 use crate::error::CoreError;
@@ -99,6 +100,13 @@ impl KeySchema {
     /// The set of a user's session ids (for "log out everywhere").
     pub fn user_sessions(&self, user: &str) -> String {
         format!("{}:user-sessions:{}", self.prefix, user)
+    }
+
+    /// An attempt counter: `kind` names the limit (`login-pair`), `id` what
+    /// is counted (already stripped of personal data by the caller). All
+    /// share the hash tag `{throttle}`, so one script may take several.
+    pub fn throttle(&self, kind: &str, id: &str) -> String {
+        format!("{}:{{throttle}}:{}:{}", self.prefix, kind, id)
     }
 
     /// When user `user` last logged out everywhere: every session created
@@ -226,5 +234,9 @@ mod tests {
         assert_eq!(s.session("ab"), "redspin:session:ab");
         assert_eq!(s.user_sessions("7"), "redspin:user-sessions:7");
         assert_eq!(s.user_logout("7"), "redspin:user-logout:7");
+        assert_eq!(
+            s.throttle("login-addr", "10.0.0.1"),
+            "redspin:{throttle}:login-addr:10.0.0.1"
+        );
     }
 }

@@ -22,6 +22,8 @@
 //! - [`page`]: whole responses in the cache, strong ETags, `If-None-Match`.
 //! - [`session`]: [`SessionId`], [`SessionStore`] and the cookie.
 //! - [`tasks`]: enqueue now or later, read a job's status.
+//! - [`throttle`]: attempt limits in fixed windows (login failures,
+//!   registrations), taken atomically across several counters.
 //!
 //! ## Example
 //! ```no_run
@@ -91,6 +93,7 @@ pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod spin;
 pub mod tasks;
+pub mod throttle;
 mod util;
 
 pub use cache::{Cache, CachePolicy, CacheStatus, Cached};
@@ -101,4 +104,5 @@ pub use session::{Session, SessionConfig, SessionCookie, SessionId, SessionStore
 #[cfg(target_arch = "wasm32")]
 pub use spin::SpinRedis;
 pub use tasks::{Enqueued, Tasks};
+pub use throttle::{Counter, Decision, Throttle};
 pub use util::now_ms;

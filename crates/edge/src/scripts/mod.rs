@@ -1,4 +1,5 @@
 //! The library's Lua scripts, one file per operation. Each touches one key,
+//! or keys that share one hash tag (the throttle counters, `{throttle}`),
 //! so each is valid on Redis Cluster.
 
 use redspin_core::scripts::Script;
@@ -8,3 +9,9 @@ use redspin_core::scripts::Script;
 pub static ADD_EXTEND: Script = Script::new("add_extend", include_str!("add_extend.lua"));
 /// Loads a session and slides its idle expiry, within its absolute lifetime.
 pub static SESSION_TOUCH: Script = Script::new("session_touch", include_str!("session_touch.lua"));
+/// Takes one attempt against several counters, all or nothing.
+pub static THROTTLE_ATTEMPT: Script =
+    Script::new("throttle_attempt", include_str!("throttle_attempt.lua"));
+/// Gives back an attempt that turned out well.
+pub static THROTTLE_RELEASE: Script =
+    Script::new("throttle_release", include_str!("throttle_release.lua"));
