@@ -1,12 +1,14 @@
 //! `/auth`: login, the current user, logout, logout everywhere.
 
-use redspin_edge::{now_ms, SessionCookie, SessionId, SessionStore, SpinRedis};
+use redspin_edge::{
+    now_ms, Counter, Decision, SessionCookie, SessionId, SessionStore, SpinRedis, Throttle,
+};
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::api::{self, json, ApiError, ApiResult};
 use crate::config::Config;
 use crate::principal::{self, Redis};
-use crate::{db, password, validate};
+use crate::{db, ids, password, validate};
 
 pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
@@ -43,6 +45,9 @@ fn cookie(config: &Config) -> SessionCookie {
 fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     let body: validate::Login = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
     let store = store(config, redis)?;
+    // Throttled before the password is checked, so a locked-out pair
+    // learns nothing, not even from the right password.
+    let attempt = LoginAttempt::take(req, config, redis, &body.email)?;
     let conn = db::open()?;
     let found = match validate::email(&body.email) {
         Ok(email) => db::user_by_email(&conn, &email)?,
@@ -55,8 +60,10 @@ fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     };
     let ok = password::verify(&body.password, hash);
     let Some(user) = user.filter(|_| ok) else {
+        // The attempt stays counted: it was a failure.
         return Err(ApiError::new(401, "invalid email or password"));
     };
+    attempt.succeeded();
     // No fixation: a session presented at login ends here.
     if let Some(old) = principal::cookie(req, config)
         .as_deref()
@@ -117,4 +124,66 @@ fn logged_out(config: &Config) -> Response {
         .header("set-cookie", cookie(config).clear())
         .body(Vec::new())
         .build()
+}
+
+/// One login attempt, counted against the (email, address) pair, the email
+/// and the address before the password is checked.
+struct LoginAttempt<'a> {
+    throttle: Throttle<&'a SpinRedis>,
+    pair: Counter,
+    others: [Counter; 2],
+}
+
+impl<'a> LoginAttempt<'a> {
+    /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
+    /// is away: an outage never lifts the limits).
+    fn take(
+        req: &Request,
+        config: &Config,
+        redis: &'a Redis,
+        email: &str,
+    ) -> Result<Self, ApiError> {
+        let redis = redis
+            .as_ref()
+            .map_err(|e| ApiError::unavailable("session store", e))?;
+        let throttle = Throttle::new(redis, config.keys.clone());
+        let l = &config.limits;
+        let email = ids::email_id(email);
+        let addr = ids::client_ip(api::header(req, "spin-client-addr"));
+        let pair = throttle.counter(
+            "login-pair",
+            &format!("{email}|{addr}"),
+            l.login_max_failures,
+        );
+        let others = [
+            throttle.counter("login-email", &email, l.login_email_max_failures),
+            throttle.counter("login-addr", &addr, l.login_address_max_failures),
+        ];
+        let all = [pair.clone(), others[0].clone(), others[1].clone()];
+        match throttle.attempt(&all, l.login_window) {
+            Ok(Decision::Allowed) => Ok(Self {
+                throttle,
+                pair,
+                others,
+            }),
+            Ok(Decision::Refused { retry_after }) => Err(too_many(retry_after)),
+            Err(e) => Err(ApiError::unavailable("session store", &e)),
+        }
+    }
+
+    /// A success clears the pair and gives the attempt back to the email
+    /// and the address (a failure to do so is logged: the counters expire).
+    fn succeeded(self) {
+        if let Err(e) = self.throttle.release(&[self.pair], &self.others) {
+            eprintln!("login throttle: releasing a successful attempt failed: {e}");
+        }
+    }
+}
+
+/// 429 with `Retry-After` in whole seconds.
+pub fn too_many(retry_after: std::time::Duration) -> ApiError {
+    ApiError::new(429, "too many attempts, try again later").with_header(
+        "retry-after",
+        redspin_edge::throttle::retry_after_secs(retry_after).to_string(),
+    )
 }

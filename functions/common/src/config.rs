@@ -26,6 +26,24 @@ pub struct Config {
     pub user_ttl: Duration,
     pub page_ttl: Duration,
     pub sessions: SessionConfig,
+    pub limits: Limits,
+}
+
+/// Attempt limits (OWASP Authentication: throttle per account and source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Failed logins for one email from one address per window (5).
+    pub login_max_failures: u64,
+    /// Failed logins for one email from anywhere per window (20).
+    pub login_email_max_failures: u64,
+    /// Failed logins from one address, any email, per window (100).
+    pub login_address_max_failures: u64,
+    /// The login window (15 min).
+    pub login_window: Duration,
+    /// Registrations from one address per window (10).
+    pub register_max_per_address: u64,
+    /// The registration window (1 h).
+    pub register_window: Duration,
 }
 
 /// A variable that is set but unusable.
@@ -54,6 +72,17 @@ fn admin(token: Option<String>) -> (Option<[u8; 32]>, Option<&'static str>) {
             Some("configuration: admin_token is shorter than 32 characters; admin access is disabled"),
         ),
         Some(t) => (Some(sha2::Sha256::digest(t.as_bytes()).into()), None),
+    }
+}
+
+/// A positive whole number, or `default` when unset.
+fn count(value: Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(invalid(name, "is not a positive whole number")),
+        },
     }
 }
 
@@ -104,6 +133,15 @@ impl Config {
             )?,
         };
         let (admin_digest, admin_problem) = admin(get("admin_token"));
+        let n = |name: &'static str, default: u64| count(get(name), name, default);
+        let limits = Limits {
+            login_max_failures: n("login_max_failures", 5)?,
+            login_email_max_failures: n("login_email_max_failures", 20)?,
+            login_address_max_failures: n("login_address_max_failures", 100)?,
+            login_window: secs(get("login_window_secs"), "login_window_secs", 15 * 60)?,
+            register_max_per_address: n("register_max_per_address", 10)?,
+            register_window: secs(get("register_window_secs"), "register_window_secs", 3600)?,
+        };
         Ok(Self {
             redis_address,
             cookie_secure,
@@ -113,6 +151,7 @@ impl Config {
             user_ttl: secs(get("user_ttl_secs"), "user_ttl_secs", 300)?,
             page_ttl: secs(get("page_ttl_secs"), "page_ttl_secs", 600)?,
             sessions,
+            limits,
         })
     }
 
@@ -214,7 +253,14 @@ mod tests {
 
     #[test]
     fn values_that_do_not_parse_are_errors_naming_the_variable() {
-        let cases: [(&str, &str, Option<&str>); 14] = [
+        let cases: [(&str, &str, Option<&str>); 17] = [
+            ("login_max_failures", "3", None),
+            ("login_max_failures", "0", Some("login_max_failures")),
+            (
+                "register_window_secs",
+                "an hour",
+                Some("register_window_secs"),
+            ),
             ("key_prefix", "app1", None),
             ("key_prefix", "bad prefix", Some("key_prefix")),
             ("key_prefix", "{x}", Some("key_prefix")),

@@ -11,6 +11,8 @@
 //! - [`render`]: Markdown posts to HTML pages.
 //! - [`guard`]: cross-site requests and non-JSON bodies, refused before
 //!   any route.
+//! - [`ids`]: what attempt counters are keyed by (email digests, client
+//!   IPs).
 //! - [`config`]: Spin variables parsed into settings; a value that does
 //!   not parse is an error naming the variable.
 //!
@@ -22,6 +24,7 @@
 
 pub mod config;
 pub mod guard;
+pub mod ids;
 pub mod password;
 pub mod render;
 pub mod validate;

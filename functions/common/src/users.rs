@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached};
+use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached, Decision, Throttle};
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::api::{self, json, ApiError, ApiResult};
 use crate::config::Config;
 use crate::db::{self, User};
 use crate::principal::{self, Principal};
-use crate::{password, validate};
+use crate::{ids, password, validate};
 
 /// How long "no such user" is cached.
 const ABSENT_TTL: Duration = Duration::from_secs(30);
@@ -97,6 +97,7 @@ fn register(req: &Request, config: &Config) -> ApiResult {
     let pw = validate::password(&body.password).map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
+    limit_registrations(req, config)?;
     let hash = password::hash(pw).map_err(|e| ApiError::new(500, e))?;
     let conn = db::open()?;
     let user = db::insert_user(
@@ -160,6 +161,23 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
             Ok(r)
         }
         None => Err(ApiError::new(404, format!("user {id} not found"))),
+    }
+}
+
+/// At most `register_max_per_address` registrations per address and
+/// window: 429 with `Retry-After` beyond, 503 while Redis is away (an
+/// outage never lifts the limit).
+fn limit_registrations(req: &Request, config: &Config) -> Result<(), ApiError> {
+    let redis =
+        principal::connect(config).map_err(|e| ApiError::unavailable("registration", &e))?;
+    let throttle = Throttle::new(&redis, config.keys.clone());
+    let addr = ids::client_ip(api::header(req, "spin-client-addr"));
+    let l = &config.limits;
+    let counter = throttle.counter("register-addr", &addr, l.register_max_per_address);
+    match throttle.attempt(&[counter], l.register_window) {
+        Ok(Decision::Allowed) => Ok(()),
+        Ok(Decision::Refused { retry_after }) => Err(crate::auth::too_many(retry_after)),
+        Err(e) => Err(ApiError::unavailable("registration", &e)),
     }
 }
 

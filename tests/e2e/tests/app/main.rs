@@ -13,5 +13,6 @@ mod pages;
 mod scripts;
 mod sessions;
 mod tasks;
+mod throttle;
 mod users;
 mod worker;

@@ -29,6 +29,14 @@ async fn redis_down_reads_fail_open_sessions_answer_503_then_recover() {
     );
     let (s, _, b) = send(app.client.get(app.url("/auth/me")).header("cookie", &sid)).await;
     assert_eq!(s, 503, "{b}");
+    // Login answers 503 too: an outage never lifts the attempt limits.
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": ALICE.0, "password": ALICE.1})),
+    )
+    .await;
+    assert_eq!(s, 503, "{b}");
     assert!(b["error"].as_str().unwrap().contains("unavailable"));
     let (s, _, _) = send(
         app.client
