@@ -15,6 +15,8 @@
 //! | `P:{q}:dead` | zset | envelopes that failed for good, scored by time of death |
 //! | `P:{q}:job:ID` | hash | the status record of job `ID` |
 //! | `P:{q}:stats` | hash | lifetime counters (`done`, `dead`, `retried`) |
+//! | `P:{q}:owned:O` | zset | ids of owner `O`'s unfinished tasks, scored by reservation time (ms) |
+//! | `P:{q}:owner:ID` | string | who enqueued job `ID` (`user:U`) |
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
 //! | `P:cache:K` | string | a cached value |
@@ -180,6 +182,15 @@ impl QueueKeys {
     pub fn wake(&self) -> String {
         format!("{}:wake", self.base)
     }
+    /// The ids of owner `owner`'s tasks not known to be finished, scored
+    /// by when each was reserved (ms): the per-owner quota.
+    pub fn owned(&self, owner: &str) -> String {
+        format!("{}:owned:{}", self.base, owner)
+    }
+    /// Who enqueued job `id` (`user:ID`); absent for the admin's jobs.
+    pub fn owner(&self, id: &str) -> String {
+        format!("{}:owner:{}", self.base, id)
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +208,8 @@ mod tests {
             (q.heartbeat("w1"), "app:{mail}:heartbeat:w1"),
             (q.dead(), "app:{mail}:dead"),
             (q.job("j1"), "app:{mail}:job:j1"),
+            (q.owned("user:7"), "app:{mail}:owned:user:7"),
+            (q.owner("j1"), "app:{mail}:owner:j1"),
             (q.stats(), "app:{mail}:stats"),
             (q.wake(), "app:{mail}:wake"),
         ];

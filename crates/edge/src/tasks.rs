@@ -7,6 +7,12 @@ use redspin_core::{JobState, KeySchema, NewJob, QueueKeys};
 
 use crate::{now_ms, run, EdgeError, Redis};
 
+/// How long an owner record outlives its job's due time: past the worker's
+/// default status retention (24 h).
+const OWNER_RECORD_MS: u64 = 2 * 24 * 3600 * 1000;
+/// How long a reservation without a status counts as in flight.
+const RESERVE_GRACE_MS: u64 = 60_000;
+
 /// A queue, seen from a component.
 pub struct Tasks<R> {
     redis: R,
@@ -45,6 +51,62 @@ impl<R: Redis> Tasks<R> {
             },
         )?;
         Ok(Enqueued { id: job.id, state })
+    }
+
+    /// Enqueues `job` for `owner` (`user:ID`) unless the owner already has
+    /// `max_unfinished` tasks not done or dead (`None` then). Who owns the
+    /// job is recorded for [`owner`](Self::owner), as long as its status
+    /// is kept.
+    pub fn enqueue_owned(
+        &self,
+        job: NewJob,
+        owner: &str,
+        max_unfinished: u64,
+    ) -> Result<Option<Enqueued>, EdgeError> {
+        let now = now_ms();
+        let job = job.into_job(uuid::Uuid::new_v4(), now)?;
+        // Kept past the due time, for the worker's status retention.
+        let keep_ms = job.run_at.saturating_sub(now) + OWNER_RECORD_MS;
+        let reserved = crate::redis::script(
+            &self.redis,
+            &crate::scripts::TASK_RESERVE,
+            vec![self.queue.owned(owner), self.queue.owner(&job.id)],
+            vec![
+                job.id.as_str().into(),
+                owner.into(),
+                max_unfinished.into(),
+                now.into(),
+                keep_ms.into(),
+                self.queue.base().into(),
+                RESERVE_GRACE_MS.into(),
+            ],
+        )?;
+        if reserved
+            .into_items()
+            .pop()
+            .and_then(|v| v.as_i64("reserve").ok())
+            != Some(1)
+        {
+            return Ok(None);
+        }
+        let state = run(
+            &self.redis,
+            &Enqueue {
+                queue: &self.queue,
+                job: &job,
+                now_ms: now,
+            },
+        )?;
+        Ok(Some(Enqueued { id: job.id, state }))
+    }
+
+    /// Who enqueued job `id` with [`enqueue_owned`](Self::enqueue_owned).
+    pub fn owner(&self, id: &str) -> Result<Option<String>, EdgeError> {
+        let reply = self
+            .redis
+            .execute(&redspin_core::Command::new("GET").arg(self.queue.owner(id)))?;
+        Ok(crate::redis::optional_bytes(reply, "owner")?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// The status record of job `id`; `None` for an unknown or expired one.

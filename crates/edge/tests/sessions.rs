@@ -141,3 +141,60 @@ fn tasks_enqueue_and_report_status() {
         Err(redspin_edge::EdgeError::Core(_))
     ));
 }
+
+#[test]
+fn owned_tasks_are_limited_while_unfinished() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let tasks = Tasks::new(&r, &KeySchema::default(), "default").unwrap();
+    let job = || NewJob::new("noop", serde_json::json!({})).delay_ms(60_000);
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            tasks
+                .enqueue_owned(job(), "user:7", 3)
+                .unwrap()
+                .expect("room")
+                .id
+        })
+        .collect();
+    assert_eq!(
+        tasks.enqueue_owned(job(), "user:7", 3).unwrap(),
+        None,
+        "full"
+    );
+    // Another owner has a quota of its own.
+    assert!(tasks.enqueue_owned(job(), "user:8", 3).unwrap().is_some());
+    assert_eq!(tasks.owner(&ids[0]).unwrap().as_deref(), Some("user:7"));
+    assert_eq!(tasks.owner("nope").unwrap(), None);
+    // A finished task (done, dead) frees its place; a failed one waiting
+    // for its retry does not.
+    let status = |id: &str, state: &str| {
+        r.execute(
+            &Command::new("HSET")
+                .arg(format!("redspin:{{default}}:job:{id}"))
+                .arg("state")
+                .arg(state),
+        )
+        .unwrap();
+    };
+    status(&ids[0], "failed");
+    assert_eq!(tasks.enqueue_owned(job(), "user:7", 3).unwrap(), None);
+    status(&ids[1], "done");
+    let fourth = tasks.enqueue_owned(job(), "user:7", 3).unwrap();
+    assert!(fourth.is_some());
+    // A status that expired: the place is freed too.
+    r.execute(&Command::new("DEL").arg(format!("redspin:{{default}}:job:{}", ids[2])))
+        .unwrap();
+    r.execute(
+        &Command::new("ZADD")
+            .arg("redspin:{default}:owned:user:7")
+            .arg(0i64)
+            .arg(ids[2].as_str()),
+    )
+    .unwrap();
+    assert!(tasks.enqueue_owned(job(), "user:7", 3).unwrap().is_some());
+    assert_eq!(
+        tasks.status(&fourth.unwrap().id).unwrap().unwrap().state,
+        JobState::Scheduled
+    );
+}

@@ -15,3 +15,5 @@ pub static THROTTLE_ATTEMPT: Script =
 /// Gives back an attempt that turned out well.
 pub static THROTTLE_RELEASE: Script =
     Script::new("throttle_release", include_str!("throttle_release.lua"));
+/// Reserves a place in an owner's task quota and records the owner.
+pub static TASK_RESERVE: Script = Script::new("task_reserve", include_str!("task_reserve.lua"));
