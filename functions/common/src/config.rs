@@ -44,6 +44,8 @@ pub struct Limits {
     pub register_max_per_address: u64,
     /// The registration window (1 h).
     pub register_window: Duration,
+    /// Unfinished tasks one user may have at once (100).
+    pub user_max_pending_tasks: u64,
 }
 
 /// A variable that is set but unusable.
@@ -141,6 +143,7 @@ impl Config {
             login_window: secs(get("login_window_secs"), "login_window_secs", 15 * 60)?,
             register_max_per_address: n("register_max_per_address", 10)?,
             register_window: secs(get("register_window_secs"), "register_window_secs", 3600)?,
+            user_max_pending_tasks: n("user_max_pending_tasks", 100)?,
         };
         Ok(Self {
             redis_address,

@@ -1,6 +1,7 @@
 //! `/tasks`: enqueue a job for the native worker (now or later) and read
-//! its status. Logged-in users may enqueue `noop` jobs only; the admin any
-//! type the worker knows.
+//! its status. Logged-in users may enqueue `noop` jobs only, at most
+//! `user_max_pending_tasks` unfinished at once, and see their own tasks
+//! only; the admin any type the worker knows, and every task.
 
 use redspin_core::NewJob;
 use redspin_edge::{EdgeError, Tasks};
@@ -34,15 +35,24 @@ fn create(req: &Request, config: &Config) -> ApiResult {
     let redis = principal::connect(config);
     let who = principal::require(req, config, &redis)?;
     let body: validate::NewTask = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
-    if matches!(who, Principal::User { .. }) && !USER_TYPES.contains(&body.kind.as_str()) {
-        return Err(ApiError::new(
-            403,
-            format!("task type {:?} needs the admin token", body.kind),
-        ));
+    if let Principal::User { .. } = who {
+        if !USER_TYPES.contains(&body.kind.as_str()) {
+            return Err(ApiError::new(
+                403,
+                format!("task type {:?} needs the admin token", body.kind),
+            ));
+        }
     }
     let delay = body.delay_ms.unwrap_or(0);
     if delay > validate::MAX_DELAY_MS {
         return Err(ApiError::bad_request("delay_ms may be at most 30 days"));
+    }
+    if body.kind == "webhook" {
+        if let Some(h) = validate::webhook_header_refused(&body.payload) {
+            return Err(ApiError::bad_request(format!(
+                "webhook header {h:?} may not be set"
+            )));
+        }
     }
     let mut job = NewJob::new(body.kind, body.payload).delay_ms(delay);
     if let Some(n) = body.max_attempts {
@@ -51,8 +61,14 @@ fn create(req: &Request, config: &Config) -> ApiResult {
     let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
     let tasks =
         Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
-    match tasks.enqueue(job) {
-        Ok(done) => {
+    let enqueued = match who {
+        Principal::Admin => tasks.enqueue(job).map(Some),
+        Principal::User { id } => {
+            tasks.enqueue_owned(job, &owner(id), config.limits.user_max_pending_tasks)
+        }
+    };
+    match enqueued {
+        Ok(Some(done)) => {
             let mut resp = json(
                 202,
                 &serde_json::json!({ "id": done.id, "status": done.state }),
@@ -60,14 +76,26 @@ fn create(req: &Request, config: &Config) -> ApiResult {
             resp.set_header("location", format!("/tasks/{}", done.id));
             Ok(resp)
         }
+        Ok(None) => Err(ApiError::new(
+            429,
+            format!(
+                "too many unfinished tasks (at most {})",
+                config.limits.user_max_pending_tasks
+            ),
+        )),
         Err(EdgeError::Core(e)) => Err(ApiError::bad_request(e.to_string())),
         Err(e) => Err(ApiError::unavailable("queue", &e)),
     }
 }
 
+/// How a user's tasks are owned in Redis.
+fn owner(user: i64) -> String {
+    format!("user:{user}")
+}
+
 fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
     let redis = principal::connect(config);
-    principal::require(req, config, &redis)?;
+    let who = principal::require(req, config, &redis)?;
     let valid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
     if !valid {
         return Err(ApiError::bad_request("task id must be a UUID"));
@@ -75,9 +103,19 @@ fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
     let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
     let tasks =
         Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
+    let not_found = || ApiError::new(404, format!("task {id} not found"));
+    // A user sees their own tasks only; anyone else's is as good as absent.
+    if let Principal::User { id: user } = who {
+        let owned = tasks
+            .owner(id)
+            .map_err(|e| ApiError::unavailable("queue", &e))?;
+        if owned != Some(owner(user)) {
+            return Err(not_found());
+        }
+    }
     match tasks.status(id) {
         Ok(Some(s)) => Ok(json(200, &s)),
-        Ok(None) => Err(ApiError::new(404, format!("task {id} not found"))),
+        Ok(None) => Err(not_found()),
         Err(e) => Err(ApiError::unavailable("queue", &e)),
     }
 }

@@ -49,3 +49,85 @@ async fn tasks_are_enqueued_and_reported() {
     assert_eq!(s, 403, "users may not send webhooks");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_see_their_own_tasks_within_a_quota() {
+    let app = TestApp::start_with(&[("user_max_pending_tasks", "2")]).await;
+    let alice = login(&app, ALICE.0, ALICE.1).await;
+    let bob = login(&app, "bob@example.com", "bob has a long password").await;
+    let post = |cookie: &str| {
+        app.client
+            .post(app.url("/tasks"))
+            .header("cookie", cookie.to_owned())
+            .json(&json!({"type": "noop", "delay_ms": 60000}))
+    };
+    let (s, _, b) = send(post(&alice)).await;
+    assert_eq!(s, 202, "{b}");
+    let id = b["id"].as_str().unwrap().to_owned();
+    assert_eq!(send(post(&alice)).await.0, 202);
+    let (s, _, b) = send(post(&alice)).await;
+    assert_eq!(s, 429, "two unfinished tasks at most: {b}");
+    assert!(b["error"]
+        .as_str()
+        .unwrap()
+        .contains("too many unfinished tasks"));
+    // Bob has a quota of his own, and cannot see Alice's task.
+    assert_eq!(send(post(&bob)).await.0, 202);
+    let get = |cookie: Option<&str>| {
+        let r = app.client.get(app.url(&format!("/tasks/{id}")));
+        match cookie {
+            Some(c) => r.header("cookie", c.to_owned()),
+            None => r.bearer_auth(ADMIN),
+        }
+    };
+    let (s, _, b) = send(get(Some(&bob))).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (404, Some(format!("task {id} not found").as_str()))
+    );
+    assert_eq!(send(get(Some(&alice))).await.0, 200);
+    assert_eq!(send(get(None)).await.0, 200, "the admin sees every task");
+    // The admin has no quota.
+    for _ in 0..3 {
+        let (s, _, _) = send(
+            app.client
+                .post(app.url("/tasks"))
+                .bearer_auth(ADMIN)
+                .json(&json!({"type": "noop", "delay_ms": 60000})),
+        )
+        .await;
+        assert_eq!(s, 202);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_headers_that_belong_to_the_connection_are_refused() {
+    let app = TestApp::start().await;
+    for name in [
+        "Host",
+        "Content-Length",
+        "Transfer-Encoding",
+        "Connection",
+        "Upgrade",
+        "Proxy-Authorization",
+        "TE",
+    ] {
+        let (s, _, b) = send(
+            app.client
+                .post(app.url("/tasks"))
+                .bearer_auth(ADMIN)
+                .json(&json!({
+                    "type": "webhook",
+                    "payload": {"url": "https://example.com/hook", "headers": {name: "x"}}
+                })),
+        )
+        .await;
+        assert_eq!(s, 400, "{name}: {b}");
+        assert!(
+            b["error"].as_str().unwrap().contains("may not be set"),
+            "{b}"
+        );
+    }
+    app.stop().await;
+}
