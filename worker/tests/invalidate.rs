@@ -15,15 +15,18 @@ async fn deletes_keys_and_every_entry_of_the_tags() {
     let client = client(&redis).await;
     let s = client.schema().clone();
     let mut conn = client.redis().connection();
-    // 1200 entries tagged "users" (more than one SSCAN page), one tagged
+    // 1200 entries tagged "users" (more than one ZSCAN page), one tagged
     // "posts", one plain key, and one bystander.
     for i in 0..1200 {
         let key = s.cache(&format!("user:{i}"));
         let _: () = conn.set(&key, "v").await.unwrap();
-        let _: i64 = conn.sadd(s.tag("users"), &key).await.unwrap();
+        let _: i64 = conn.zadd(s.tag("users"), &key, i64::MAX).await.unwrap();
     }
     let _: () = conn.set(s.cache("post:1"), "v").await.unwrap();
-    let _: i64 = conn.sadd(s.tag("posts"), s.cache("post:1")).await.unwrap();
+    let _: i64 = conn
+        .zadd(s.tag("posts"), s.cache("post:1"), i64::MAX)
+        .await
+        .unwrap();
     let _: () = conn.set(s.cache("page:/"), "v").await.unwrap();
     let _: () = conn.set(s.cache("keep"), "0").await.unwrap();
 

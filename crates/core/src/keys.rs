@@ -20,7 +20,7 @@
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
 //! | `P:cache:K` | string | a cached value |
-//! | `P:tag:T` | set | full key names of the cache entries tagged `T` |
+//! | `P:tags:T` | zset | full key names of the cache entries tagged `T`, scored by their expiry (ms) |
 //! | `P:lock:K` | string | short lock: who refreshes cache entry `K` |
 //! | `P:session:S` | string | session `S`: absolute expiry (ms), a `\|`, the JSON record |
 //! | `P:user-sessions:U` | set | session ids of user `U` |
@@ -117,9 +117,11 @@ impl KeySchema {
         format!("{}:user-logout:{}", self.prefix, user)
     }
 
-    /// The tag set that lists the full key names of the entries tagged `tag`.
+    /// The tag index of the entries tagged `tag`: their full key names,
+    /// scored by expiry. (A sorted set; the sets of older versions were
+    /// named `P:tag:T` and expire on their own.)
     pub fn tag(&self, tag: &str) -> String {
-        format!("{}:tag:{}", self.prefix, tag)
+        format!("{}:tags:{}", self.prefix, tag)
     }
 }
 
@@ -241,7 +243,7 @@ mod tests {
     fn cache_and_tag_keys() {
         let s = KeySchema::default();
         assert_eq!(s.cache("user:1"), "redspin:cache:user:1");
-        assert_eq!(s.tag("users"), "redspin:tag:users");
+        assert_eq!(s.tag("users"), "redspin:tags:users");
         assert_eq!(s.queues(), "redspin:queues");
         assert_eq!(s.cache_lock("user:1"), "redspin:lock:user:1");
         assert_eq!(s.session("ab"), "redspin:session:ab");

@@ -5,7 +5,9 @@
 //! Redis trouble never fails a read: the value is computed from the source
 //! of truth and reported as [`CacheStatus::Bypass`]. Entries may carry tags;
 //! [`Cache::invalidate_tag`] deletes every entry of a tag (by `SSCAN` over
-//! the tag set, never `KEYS`).
+//! the tag index, never `KEYS`). A tag index is a sorted set scored by
+//! each entry's expiry and pruned on every add, so it never outgrows the
+//! entries still alive.
 
 use std::time::{Duration, Instant};
 
@@ -131,7 +133,9 @@ impl<R: Redis> Cache<R> {
         self.get_or_compute_with(key, policy, ttl_of, compute)
     }
 
-    fn get_or_compute_with<T, E>(
+    /// Like [`Self::get_or_compute`] with the TTL chosen per value (say, a
+    /// short one for a "not found" page).
+    pub fn get_or_compute_with<T, E>(
         &self,
         key: &str,
         policy: &CachePolicy,
@@ -144,7 +148,11 @@ impl<R: Redis> Cache<R> {
         let full = self.keys.cache(key);
         let found = match self.get_raw(&full) {
             Ok(found) => found,
-            Err(_) => return compute().map(|value| cached(value, CacheStatus::Bypass)),
+            Err(e) => {
+                // The key may name a person (user:7): only the error is told.
+                eprintln!("cache read failed, bypassing the cache: {e}");
+                return compute().map(|value| cached(value, CacheStatus::Bypass));
+            }
         };
         let stale = match found.as_deref().and_then(entry::decode::<T>) {
             None => None,
@@ -173,7 +181,10 @@ impl<R: Redis> Cache<R> {
         let ttl = ttl_of(&value);
         let status = match self.put(key, &value, ttl, compute_ms, policy) {
             Ok(()) => CacheStatus::Miss,
-            Err(_) => CacheStatus::Bypass,
+            Err(e) => {
+                eprintln!("cache write failed, served uncached: {e}");
+                CacheStatus::Bypass
+            }
         };
         Ok(cached(value, status))
     }
@@ -202,12 +213,17 @@ impl<R: Redis> Cache<R> {
         let live = ttl + policy.stale.min(ttl);
         let bytes = entry::encode(value, now_ms() + ttl.as_millis() as u64, compute_ms)?;
         // Tag first: an entry is never in Redis without its tags.
+        let now = now_ms();
         for tag in &policy.tags {
             crate::redis::script(
                 &self.redis,
-                &scripts::ADD_EXTEND,
+                &scripts::TAG_ADD,
                 vec![self.keys.tag(tag)],
-                vec![full.clone().into(), (live.as_millis() as u64).into()],
+                vec![
+                    full.clone().into(),
+                    (now + live.as_millis() as u64).into(),
+                    now.into(),
+                ],
             )?;
         }
         let cmd = Command::new("SET")
@@ -229,36 +245,38 @@ impl<R: Redis> Cache<R> {
     }
 
     /// Deletes every entry filed under `tag`, then the tag's members. An
-    /// entry tagged while this runs stays in the set (it is removed member
-    /// by member, never by deleting the set).
+    /// entry tagged while this runs stays in the index (it is removed
+    /// member by member, never by deleting the index).
     pub fn invalidate_tag(&self, tag: &str) -> Result<u64, EdgeError> {
         let tag_key = self.keys.tag(tag);
         let mut cursor = "0".to_owned();
         let mut deleted = 0;
         loop {
-            let cmd = Command::new("SSCAN")
+            let cmd = Command::new("ZSCAN")
                 .arg(&tag_key)
                 .arg(&cursor)
                 .arg("COUNT")
                 .arg(SCAN_COUNT);
             let mut items = self.redis.execute(&cmd)?.into_items().into_iter();
             cursor = match items.next() {
-                Some(c) => c.into_string("sscan")?,
+                Some(c) => c.into_string("zscan")?,
                 None => return Ok(deleted),
             };
+            // Member, score, member, score... (Spin flattens the pairs).
             let members: Vec<Vec<u8>> = items
-                .map(|m| m.into_bytes("sscan"))
+                .step_by(2)
+                .map(|m| m.into_bytes("zscan"))
                 .collect::<Result<_, _>>()?;
             for m in &members {
                 let del = Command::new("DEL").arg(redspin_core::Arg::Bytes(m.clone()));
                 deleted += self.redis.execute(&del)?.as_i64("del")? as u64;
             }
             if !members.is_empty() {
-                let mut srem = Command::new("SREM").arg(&tag_key);
+                let mut zrem = Command::new("ZREM").arg(&tag_key);
                 for m in members {
-                    srem = srem.arg(redspin_core::Arg::Bytes(m));
+                    zrem = zrem.arg(redspin_core::Arg::Bytes(m));
                 }
-                self.redis.execute(&srem)?;
+                self.redis.execute(&zrem)?;
             }
             if cursor == "0" {
                 return Ok(deleted);

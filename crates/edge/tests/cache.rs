@@ -180,7 +180,7 @@ fn invalidation_by_key_and_by_tag() {
         .execute(
             &Command::new("EXISTS")
                 .arg("redspin:cache:u5")
-                .arg("redspin:tag:users"),
+                .arg("redspin:tags:users"),
         )
         .unwrap();
     assert_eq!(exists.as_i64("exists").unwrap(), 0);
@@ -200,4 +200,75 @@ fn redis_down_means_bypass_not_failure() {
         .get_or_compute("k", &policy(), || Ok::<_, ()>(1))
         .unwrap();
     assert_eq!((got.value, got.status), (1, CacheStatus::Bypass));
+}
+
+/// Anonymous traffic (10,000 unknown slugs, each cached briefly under a
+/// tag) leaves nothing behind once its TTL has passed, and a tag index is
+/// pruned of expired members on the next add.
+#[test]
+fn tag_indexes_never_outgrow_their_live_entries() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let cache = Cache::new(&r, KeySchema::default());
+    let brief = CachePolicy::new(Duration::from_millis(300))
+        .jitter(0.0)
+        .stale(Duration::ZERO)
+        .tag("pages");
+    for i in 0..10_000 {
+        cache
+            .set(&format!("page:/posts/nope-{i}"), &i, &brief)
+            .unwrap();
+    }
+    let zcard = |r: &RedisRs| {
+        r.execute(&Command::new("ZCARD").arg("redspin:tags:pages"))
+            .unwrap()
+            .as_i64("zcard")
+            .unwrap()
+    };
+    // Right after an add, the index holds no member whose entry expired.
+    let expired = r
+        .execute(
+            &Command::new("ZCOUNT")
+                .arg("redspin:tags:pages")
+                .arg("-inf")
+                .arg(now_ms().saturating_sub(50)),
+        )
+        .unwrap()
+        .as_i64("zcount")
+        .unwrap();
+    assert_eq!(expired, 0);
+    assert!(zcard(&r) > 0);
+    let dbsize = |r: &RedisRs| {
+        r.execute(&Command::new("DBSIZE"))
+            .unwrap()
+            .as_i64("dbsize")
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while dbsize(&r) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "keys left: {}",
+            dbsize(&r)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Pruning on add: expired members go as soon as a new one arrives.
+    for i in 0..100 {
+        cache
+            .set(&format!("page:/posts/brief-{i}"), &i, &brief)
+            .unwrap();
+    }
+    let lasting = CachePolicy::new(Duration::from_secs(600)).tag("pages");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while r.pttl("redspin:cache:page:/posts/brief-99") > 0 {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cache.set("page:/posts/real", &1, &lasting).unwrap();
+    assert_eq!(zcard(&r), 1);
+    assert!(
+        r.pttl("redspin:tags:pages") > 590_000,
+        "the index lives as long as its entry"
+    );
 }

@@ -1,10 +1,11 @@
 //! `cache.invalidate`: payload `{keys?: [...], tags?: [...]}`.
 //!
 //! Deletes the cache entries `keys` (names relative to the cache namespace,
-//! `P:cache:KEY`) and every entry listed in the tag sets `tags` (`P:tag:T`,
-//! whose members are full key names). Tag members are read with `SSCAN`
-//! (never `KEYS`), deleted in chunks, then removed from the tag set one by
-//! one, so an entry tagged while this runs is not lost from the set.
+//! `P:cache:KEY`) and every entry listed in the tag indexes `tags`
+//! (`P:tags:T`, sorted sets whose members are full key names scored by
+//! expiry). Tag members are read with `ZSCAN` (never `KEYS`), deleted in
+//! chunks, then removed from the index one by one, so an entry tagged while
+//! this runs is not lost from it.
 
 use redis::AsyncCommands;
 use serde::Deserialize;
@@ -44,7 +45,7 @@ impl Handler for Invalidate {
                 let tag_key = ctx.schema.tag(tag);
                 let mut cursor: u64 = 0;
                 loop {
-                    let (next, members): (u64, Vec<Vec<u8>>) = redis::cmd("SSCAN")
+                    let (next, pairs): (u64, Vec<(Vec<u8>, f64)>) = redis::cmd("ZSCAN")
                         .arg(&tag_key)
                         .arg(cursor)
                         .arg("COUNT")
@@ -52,9 +53,10 @@ impl Handler for Invalidate {
                         .query_async(&mut conn)
                         .await
                         .map_err(retry)?;
+                    let members: Vec<Vec<u8>> = pairs.into_iter().map(|(m, _)| m).collect();
                     if !members.is_empty() {
                         let _: i64 = conn.del(&members).await.map_err(retry)?;
-                        let _: i64 = conn.srem(&tag_key, &members).await.map_err(retry)?;
+                        let _: i64 = conn.zrem(&tag_key, &members).await.map_err(retry)?;
                     }
                     if next == 0 {
                         break;

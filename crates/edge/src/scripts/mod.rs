@@ -5,7 +5,7 @@
 use redspin_core::scripts::Script;
 
 /// Adds a member to a set and makes the set live at least as long as the
-/// entry it points to.
+/// entry it points to (a user's session index).
 pub static ADD_EXTEND: Script = Script::new("add_extend", include_str!("add_extend.lua"));
 /// Loads a session and slides its idle expiry, within its absolute lifetime.
 pub static SESSION_TOUCH: Script = Script::new("session_touch", include_str!("session_touch.lua"));
@@ -17,3 +17,5 @@ pub static THROTTLE_RELEASE: Script =
     Script::new("throttle_release", include_str!("throttle_release.lua"));
 /// Reserves a place in an owner's task quota and records the owner.
 pub static TASK_RESERVE: Script = Script::new("task_reserve", include_str!("task_reserve.lua"));
+/// Files an entry under a tag; prunes the tag index of expired entries.
+pub static TAG_ADD: Script = Script::new("tag_add", include_str!("tag_add.lua"));
