@@ -25,6 +25,8 @@ pub struct Config {
     pub keys: KeySchema,
     pub user_ttl: Duration,
     pub page_ttl: Duration,
+    /// How long "not found" is cached (unknown user ids, unknown slugs).
+    pub negative_ttl: Duration,
     pub sessions: SessionConfig,
     pub limits: Limits,
 }
@@ -153,6 +155,7 @@ impl Config {
             keys,
             user_ttl: secs(get("user_ttl_secs"), "user_ttl_secs", 300)?,
             page_ttl: secs(get("page_ttl_secs"), "page_ttl_secs", 600)?,
+            negative_ttl: secs(get("negative_ttl_secs"), "negative_ttl_secs", 30)?,
             sessions,
             limits,
         })

@@ -52,7 +52,17 @@ fn get(req: &Request, slug: &str, config: &Config) -> ApiResult {
         Ok(redis) => {
             let cache = Cache::new(&redis, config.keys.clone());
             let policy = CachePolicy::new(config.page_ttl).tag("pages");
-            let c = cache.get_or_compute(&page_key(slug), &policy, || render_page(slug))?;
+            // A "not found" page lives negative_ttl: unknown slugs cost
+            // little and leave nothing behind for long.
+            let ttl_of = |p: &CachedPage| {
+                if p.status == 200 {
+                    config.page_ttl
+                } else {
+                    config.negative_ttl
+                }
+            };
+            let c = cache
+                .get_or_compute_with(&page_key(slug), &policy, ttl_of, || render_page(slug))?;
             (c.value, c.status)
         }
         Err(_) => (render_page(slug)?, CacheStatus::Bypass),

@@ -1,7 +1,5 @@
 //! `/users`: registration, cache-aside reads, updates that invalidate.
 
-use std::time::Duration;
-
 use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached, Decision, Throttle};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -10,9 +8,6 @@ use crate::config::Config;
 use crate::db::{self, User};
 use crate::principal::{self, Principal};
 use crate::{ids, password, validate};
-
-/// How long "no such user" is cached.
-const ABSENT_TTL: Duration = Duration::from_secs(30);
 
 pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
@@ -60,7 +55,7 @@ fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
         Ok(redis) => {
             let cache = Cache::new(redis, config.keys.clone());
             let policy = CachePolicy::new(config.user_ttl).tag("users");
-            cache.get_or_compute_opt(&cache_key(id), &policy, ABSENT_TTL, load)?
+            cache.get_or_compute_opt(&cache_key(id), &policy, config.negative_ttl, load)?
         }
         Err(_) => Cached {
             value: load()?,

@@ -142,3 +142,38 @@ async fn pages_run_no_script_and_links_keep_safe_schemes() {
     assert_eq!(header(&h, "x-content-type-options"), "nosniff");
     app.stop().await;
 }
+
+/// Anonymous traffic for pages and users that do not exist is cached
+/// briefly (`negative_ttl_secs`) and leaves nothing in Redis afterwards:
+/// entries expire and the tag index is pruned with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_slugs_and_ids_leave_nothing_behind() {
+    let app = TestApp::start_with(&[("negative_ttl_secs", "1")]).await;
+    for i in 0..300 {
+        let r = app
+            .client
+            .get(app.url(&format!("/posts/nope-{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let (s, _, _) = send(app.client.get(app.url("/users/9999"))).await;
+    assert_eq!(s, 404);
+    let mut conn = app.redis_conn();
+    let indexed: i64 = redis::cmd("ZCARD")
+        .arg(format!("{}:tags:pages", app.redis.prefix))
+        .query(&mut conn)
+        .unwrap();
+    assert!((1..=300).contains(&indexed), "{indexed}");
+    redspin_testsupport::eventually(
+        std::time::Duration::from_secs(15),
+        "every key to expire",
+        || {
+            let n: i64 = redis::cmd("DBSIZE").query(&mut conn).unwrap();
+            std::future::ready((n == 0).then_some(()))
+        },
+    )
+    .await;
+    app.stop().await;
+}
