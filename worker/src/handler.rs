@@ -81,11 +81,18 @@ impl Registry {
     }
 
     /// The built-in handlers: `webhook`, `cache.invalidate` and `noop`.
+    /// Webhooks may not reach private, loopback or link-local addresses.
     pub fn with_builtins() -> Self {
+        Self::builtins(false)
+    }
+
+    /// The built-in handlers; `allow_private_webhooks` lifts the webhook
+    /// address rule (local development, tests with a local receiver).
+    pub fn builtins(allow_private_webhooks: bool) -> Self {
         let mut r = Self::new();
         r.register(
             crate::handlers::webhook::TYPE,
-            crate::handlers::webhook::Webhook::new(),
+            crate::handlers::webhook::Webhook::with_private_destinations(allow_private_webhooks),
         );
         r.register(
             crate::handlers::invalidate::TYPE,

@@ -31,6 +31,7 @@ async fn killed_worker_jobs_are_recovered_without_loss() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
         .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
         .args(["run", "--recovery-timeout-ms", "1500", "--concurrency", "4"])
+        .arg("--webhook-allow-private")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -75,7 +76,7 @@ async fn killed_worker_jobs_are_recovered_without_loss() {
     child.wait().unwrap();
     let killed_at = Instant::now();
 
-    let survivor = TestWorker::start(config(&redis), Registry::with_builtins());
+    let survivor = TestWorker::start(config(&redis), Registry::builtins(true));
     wait_done(&client, "default", 6).await;
     let recovered_after = killed_at.elapsed();
     survivor.stop().await;
@@ -156,7 +157,7 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
             .unwrap();
         assert_eq!((reaped.jobs, reaped.workers), (1, 1));
     }
-    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
     let dead = wait_dead(&client, "default", 1).await.remove(0);
     w.stop().await;
     assert_eq!(dead.job.id, job.id);

@@ -36,7 +36,7 @@ async fn dead_status(client: &redspin_worker::QueueClient) -> redspin_core::ops:
 async fn delivers_method_headers_body_and_idempotency_key() {
     let redis = TestRedis::start();
     let receiver = Receiver::start(|_| (204, vec![], Duration::ZERO)).await;
-    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
     let client = client(&redis).await;
     let (job, _) = client
         .enqueue(
@@ -83,7 +83,7 @@ async fn retryable_statuses_and_timeouts_are_retried_until_success() {
         _ => (200, vec![], Duration::ZERO),
     })
     .await;
-    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
     let client = client(&redis).await;
     let (job, _) = client
         .enqueue(
@@ -112,7 +112,7 @@ async fn retryable_statuses_and_timeouts_are_retried_until_success() {
 async fn other_client_errors_go_straight_to_dead() {
     let redis = TestRedis::start();
     let receiver = Receiver::start(|_| (404, vec![], Duration::ZERO)).await;
-    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
     let client = run_one(
         &redis,
         json!({"url": format!("{}/gone?secret=s3cret", receiver.url)}),
@@ -134,7 +134,7 @@ async fn other_client_errors_go_straight_to_dead() {
 #[tokio::test]
 async fn connection_errors_retry_and_bad_payloads_die() {
     let redis = TestRedis::start();
-    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
     // Nothing listens on this port: every attempt is a connection error.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -178,5 +178,152 @@ async fn connection_errors_retry_and_bad_payloads_die() {
             "bad payloads are not retried: {:?}",
             d.job.last_error
         );
+    }
+}
+
+/// Every spelling of a local destination is refused for good, without a
+/// single request reaching it, and `last_error` says which address and why.
+#[tokio::test]
+async fn private_destinations_are_refused_for_good() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(|_| (204, vec![], Duration::ZERO)).await;
+    let port = receiver.url.rsplit(':').next().unwrap().to_owned();
+    let w = TestWorker::start(config(&redis), Registry::with_builtins());
+    let client = client(&redis).await;
+    let cases = [
+        (format!("http://127.0.0.1:{port}/"), "127.0.0.1", "loopback"),
+        (
+            format!("http://2130706433:{port}/"),
+            "127.0.0.1",
+            "loopback",
+        ),
+        (
+            format!("http://0x7f000001:{port}/"),
+            "127.0.0.1",
+            "loopback",
+        ),
+        (
+            format!("http://[::ffff:127.0.0.1]:{port}/"),
+            "127.0.0.1",
+            "loopback",
+        ),
+        (format!("http://[::1]:{port}/"), "::1", "loopback"),
+        (format!("http://localhost:{port}/"), "", "loopback"),
+        (
+            "http://169.254.169.254/latest/meta-data/".into(),
+            "169.254.169.254",
+            "link-local",
+        ),
+        ("http://10.0.0.5/hook".into(), "10.0.0.5", "private"),
+        ("http://100.64.0.1/".into(), "100.64.0.1", "CGNAT"),
+        ("http://[fd00::1]/".into(), "fd00::1", "unique-local"),
+    ];
+    let mut ids = Vec::new();
+    for (url, _, _) in &cases {
+        let (job, _) = client
+            .enqueue(
+                "default",
+                NewJob::new("webhook", json!({ "url": url })).max_attempts(5),
+            )
+            .await
+            .unwrap();
+        ids.push(job.id);
+    }
+    wait_dead(&client, "default", cases.len()).await;
+    w.stop().await;
+    assert_eq!(receiver.count(), 0, "nothing reached the local receiver");
+    for (id, (url, addr, reason)) in ids.iter().zip(&cases) {
+        let s = client.status("default", id).await.unwrap().unwrap();
+        let err = s.last_error.unwrap_or_default();
+        assert_eq!((s.state, s.attempts), (JobState::Dead, 1), "{url}: {err}");
+        assert!(err.starts_with("webhook destination "), "{url}: {err}");
+        assert!(
+            err.ends_with(&format!("is not allowed ({reason} address)")),
+            "{url}: {err}"
+        );
+        assert!(err.contains(addr), "{url}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_secrets_stay_out_of_errors() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(|_| {
+        (
+            302,
+            vec![("location", "http://169.254.169.254/".to_string())],
+            Duration::ZERO,
+        )
+    })
+    .await;
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
+    let url = receiver.url.replacen("http://", "http://user:pa55word@", 1)
+        + "/services/T000/B000/XXXXSECRET?token=s3cret";
+    let client = run_one(&redis, json!({ "url": url }), 5).await;
+    let status = dead_status(&client).await;
+    w.stop().await;
+    assert_eq!(receiver.count(), 1, "the redirect was not followed");
+    let err = status.last_error.unwrap();
+    assert!(
+        err.contains("302") && err.contains("redirects are not followed"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&receiver.url.replace("http://", "")),
+        "named by host and port: {err}"
+    );
+    for secret in ["XXXXSECRET", "s3cret", "pa55word", "user", "/services"] {
+        assert!(!err.contains(secret), "{secret} in {err}");
+    }
+}
+
+#[tokio::test]
+async fn headers_that_belong_to_the_connection_go_dead() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(|_| (204, vec![], Duration::ZERO)).await;
+    let w = TestWorker::start(config(&redis), Registry::builtins(true));
+    let client = run_one(
+        &redis,
+        json!({ "url": receiver.url, "headers": {"Transfer-Encoding": "chunked"} }),
+        5,
+    )
+    .await;
+    let status = dead_status(&client).await;
+    w.stop().await;
+    assert_eq!(receiver.count(), 0);
+    assert!(status.last_error.unwrap().contains("may not be set"));
+}
+
+/// The worker binary's own logs (debug level) name no secret of a webhook
+/// URL either.
+#[tokio::test]
+async fn logs_carry_no_webhook_secrets() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(|_| (500, vec![], Duration::ZERO)).await;
+    let log = std::env::temp_dir().join(format!("redspin-worker-log-{}", uuid::Uuid::new_v4()));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+        .args(["run", "--backoff-base-ms", "10", "--webhook-allow-private"])
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("worker binary starts");
+    let url = receiver.url.replacen("http://", "http://user:pa55word@", 1)
+        + "/services/T000/B000/XXXXSECRET?token=s3cret";
+    let client = run_one(
+        &redis,
+        json!({ "url": url, "body": {"card": "4111-SECRET"} }),
+        2,
+    )
+    .await;
+    dead_status(&client).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(text.contains("webhook"), "the failures were logged: {text}");
+    for secret in ["XXXXSECRET", "s3cret", "pa55word", "4111-SECRET"] {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
     }
 }

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Most jobs claimed per fetch.
     #[arg(long, default_value_t = 100)]
     pub fetch_batch: usize,
+    /// Let webhooks reach private, loopback and link-local addresses (for
+    /// local development only; by default they are refused for good).
+    #[arg(long, env = "REDSPIN_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -95,7 +99,12 @@ pub async fn run(redis_url: &str, schema: KeySchema, args: RunArgs) -> anyhow::R
             async move { stop.cancelled().await },
         )));
     }
-    let summary = Worker::new(config, Registry::with_builtins())
+    if args.webhook_allow_private {
+        tracing::warn!(
+            "webhooks may reach private and loopback addresses (--webhook-allow-private)"
+        );
+    }
+    let summary = Worker::new(config, Registry::builtins(args.webhook_allow_private))
         .with_metrics(metrics)
         .run(shutdown_signal())
         .await

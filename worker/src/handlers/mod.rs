@@ -1,5 +1,6 @@
 //! The built-in handlers.
 
+pub mod destination;
 pub mod invalidate;
 pub mod noop;
 pub mod webhook;

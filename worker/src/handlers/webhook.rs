@@ -3,10 +3,16 @@
 //! Sends one HTTP request with `Idempotency-Key: <job id>`, so receivers can
 //! drop the duplicates at-least-once delivery may cause. 2xx is done; 408,
 //! 429, 5xx, timeouts and connection errors are retried (honouring
-//! `Retry-After` in seconds); any other status fails the job for good. A
-//! string `body` is sent as is; any other JSON value is sent as JSON.
-//! Error messages name the URL without its query string, which may hold
-//! secrets.
+//! `Retry-After` in seconds); any other status fails the job for good, 3xx
+//! included: redirects are not followed. A string `body` is sent as is; any
+//! other JSON value is sent as JSON.
+//!
+//! Destinations on the worker's own machine or networks are refused for
+//! good unless the worker runs with `--webhook-allow-private` (see
+//! [`super::destination`]), and so are headers that belong to the
+//! connection (`Host`, `Content-Length`, `Transfer-Encoding`, `Connection`,
+//! `Upgrade`, `TE`, `Proxy-*`). Errors name a webhook by scheme, host and
+//! port only: paths, queries and user info often carry secrets.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,6 +21,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use super::destination::{self, GuardedResolver};
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
 pub const TYPE: &str = "webhook";
@@ -41,6 +48,7 @@ struct Payload {
 #[derive(Clone)]
 pub struct Webhook {
     client: reqwest::Client,
+    allow_private: bool,
 }
 
 impl Default for Webhook {
@@ -50,23 +58,49 @@ impl Default for Webhook {
 }
 
 impl Webhook {
+    /// Refuses destinations on private, loopback, link-local and other
+    /// internal addresses.
     pub fn new() -> Self {
-        let client = reqwest::Client::builder()
+        Self::with_private_destinations(false)
+    }
+
+    /// `allow_private`: lift the address rule (local development, tests
+    /// with a receiver on loopback). Redirects stay unfollowed.
+    pub fn with_private_destinations(allow_private: bool) -> Self {
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("redspin-worker/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none());
+        if !allow_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
+        }
+        let client = builder
             .build()
             .expect("the HTTP client builds with static settings");
-        Self { client }
+        Self {
+            client,
+            allow_private,
+        }
     }
 }
 
-/// The URL without query or fragment, for messages.
-fn redact(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_password(None);
-    u.to_string()
+/// How errors and logs name a webhook: `scheme://host:port`, nothing of
+/// the path, query or user info.
+pub fn origin(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port_or_known_default() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// Headers that belong to the connection, not the message.
+pub fn forbidden_header(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "upgrade" | "te"
+    ) || n.starts_with("proxy-")
 }
 
 /// What a response status means for the job.
@@ -88,6 +122,7 @@ pub enum Outcome {
 impl Handler for Webhook {
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         let client = self.client.clone();
+        let allow_private = self.allow_private;
         Box::pin(async move {
             let p: Payload = serde_json::from_value(ctx.job.payload.clone())
                 .map_err(|e| HandlerError::fail(format!("bad webhook payload: {e}")))?;
@@ -99,6 +134,14 @@ impl Handler for Webhook {
                     url.scheme()
                 )));
             }
+            if let Some(h) = p.headers.keys().find(|h| forbidden_header(h)) {
+                return Err(HandlerError::fail(format!(
+                    "webhook header {h:?} may not be set"
+                )));
+            }
+            if !allow_private {
+                destination::check_literal(&url).map_err(|r| HandlerError::fail(r.to_string()))?;
+            }
             let method = match p.method.as_deref() {
                 None => Method::POST,
                 Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
@@ -109,7 +152,7 @@ impl Handler for Webhook {
                 .map(Duration::from_millis)
                 .unwrap_or(DEFAULT_TIMEOUT)
                 .min(MAX_TIMEOUT);
-            let shown = redact(&url);
+            let shown = origin(&url);
 
             let mut req = client.request(method, url).timeout(timeout);
             let has_content_type = p
@@ -135,7 +178,14 @@ impl Handler for Webhook {
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) if e.is_builder() => {
-                    return Err(HandlerError::fail(format!("webhook {shown}: {e}")))
+                    return Err(HandlerError::fail(format!(
+                        "webhook {shown}: {}",
+                        e.without_url()
+                    )))
+                }
+                Err(e) if destination::refused_in(&e).is_some() => {
+                    let refused = destination::refused_in(&e).map(|r| r.to_string());
+                    return Err(HandlerError::fail(refused.unwrap_or_default()));
                 }
                 Err(e) => {
                     let what = if e.is_timeout() {
@@ -163,6 +213,9 @@ impl Handler for Webhook {
                     message: format!("webhook {shown} answered {status}"),
                     after: retry_after,
                 }),
+                Outcome::Fail if status.is_redirection() => Err(HandlerError::fail(format!(
+                    "webhook {shown} answered {status}: redirects are not followed"
+                ))),
                 Outcome::Fail => Err(HandlerError::fail(format!(
                     "webhook {shown} answered {status}"
                 ))),
@@ -200,8 +253,38 @@ mod tests {
     }
 
     #[test]
-    fn redaction_drops_secrets() {
-        let u = Url::parse("https://user:pw@example.com/hook?token=s3cret#x").unwrap();
-        assert_eq!(redact(&u), "https://user@example.com/hook");
+    fn webhooks_are_named_by_origin_only() {
+        let cases = [
+            (
+                "https://user:pw@example.com/hook?token=s3cret#x",
+                "https://example.com:443",
+            ),
+            (
+                "https://hooks.slack.com/services/T000/B000/XXXXSECRET",
+                "https://hooks.slack.com:443",
+            ),
+            ("http://127.0.0.1:8080/a", "http://127.0.0.1:8080"),
+            ("http://[::1]/", "http://[::1]:80"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(origin(&Url::parse(url).unwrap()), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn connection_headers_are_forbidden() {
+        for (h, refused) in [
+            ("Host", true),
+            ("content-length", true),
+            ("Transfer-Encoding", true),
+            ("Connection", true),
+            ("Upgrade", true),
+            ("TE", true),
+            ("Proxy-Authorization", true),
+            ("X-Signature", false),
+            ("Content-Type", false),
+        ] {
+            assert_eq!(forbidden_header(h), refused, "{h}");
+        }
     }
 }

@@ -80,7 +80,7 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
         ..WorkerConfig::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let worker = tokio::spawn(Worker::new(config, Registry::with_builtins()).run(async {
+    let worker = tokio::spawn(Worker::new(config, Registry::builtins(true)).run(async {
         let _ = stopped.await;
     }));
 
