@@ -154,3 +154,44 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     assert_eq!(hits.lock().unwrap().len(), 1, "delivered once");
     app.stop().await;
 }
+
+/// The worker as deployed (no `--webhook-allow-private`): a webhook posted
+/// through `/tasks` to an internal address goes dead at once, and its status
+/// says which address and why, nothing of the URL's path or query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_to_an_internal_address_is_dead_with_the_reason() {
+    let app = TestApp::start().await;
+    let config = WorkerConfig {
+        redis_url: app.redis.url().to_owned(),
+        schema: KeySchema::new(app.redis.prefix.clone()).unwrap(),
+        ..WorkerConfig::default()
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let worker = tokio::spawn(Worker::new(config, Registry::with_builtins()).run(async {
+        let _ = stopped.await;
+    }));
+    let (s, _, b) = send(
+        app.client
+            .post(app.url("/tasks"))
+            .bearer_auth(ADMIN)
+            .json(&json!({
+                "type": "webhook",
+                "payload": {"url": "http://169.254.169.254/latest/meta-data/iam?token=s3cret"},
+            })),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    let id = b["id"].as_str().unwrap().to_owned();
+    let dead = eventually(Duration::from_secs(20), "the task to go dead", || async {
+        let b = task_state(&app, &id).await;
+        (b["state"] == "dead").then_some(b)
+    })
+    .await;
+    assert_eq!(
+        dead["last_error"],
+        "webhook destination 169.254.169.254 is not allowed (link-local address)"
+    );
+    let _ = stop.send(());
+    worker.await.unwrap().unwrap();
+    app.stop().await;
+}
