@@ -15,6 +15,7 @@
 //! - [`ops`]: the operations: enqueue, promote, fetch, ack, retry, bury,
 //!   heartbeat, reap, requeue, dead-set management, stats, status.
 //! - [`backoff`]: retry delays.
+//! - [`webhook`]: headers a webhook may not carry.
 //! - [`redis_error`]: Redis error codes recognised in any client's wording.
 //!
 //! ## Running an operation
@@ -45,6 +46,7 @@ pub mod keys;
 pub mod ops;
 pub mod redis_error;
 pub mod scripts;
+pub mod webhook;
 
 pub use backoff::Backoff;
 pub use command::{Arg, Command, Op, Request, ScriptCall, Value};

@@ -3,7 +3,7 @@
 //! component enqueues is one the worker runs.
 
 use redspin_core::ops::{Enqueue, GetStatus, JobStatus};
-use redspin_core::{JobState, KeySchema, NewJob, QueueKeys};
+use redspin_core::{Job, JobState, KeySchema, NewJob, QueueKeys};
 
 use crate::{now_ms, run, EdgeError, Redis};
 
@@ -42,6 +42,10 @@ impl<R: Redis> Tasks<R> {
     pub fn enqueue(&self, job: NewJob) -> Result<Enqueued, EdgeError> {
         let now = now_ms();
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
+        self.push(job, now)
+    }
+
+    fn push(&self, job: Job, now: u64) -> Result<Enqueued, EdgeError> {
         let state = run(
             &self.redis,
             &Enqueue {
@@ -89,15 +93,7 @@ impl<R: Redis> Tasks<R> {
         {
             return Ok(None);
         }
-        let state = run(
-            &self.redis,
-            &Enqueue {
-                queue: &self.queue,
-                job: &job,
-                now_ms: now,
-            },
-        )?;
-        Ok(Some(Enqueued { id: job.id, state }))
+        self.push(job, now).map(Some)
     }
 
     /// Who enqueued job `id` with [`enqueue_owned`](Self::enqueue_owned).

@@ -157,6 +157,12 @@ async fn cross_site_requests_with_the_cookie_are_refused() {
     let app = TestApp::start().await;
     let sid = login(&app, ALICE.0, ALICE.1).await;
     let own = app.base.clone();
+    // The session id travels in the cookie only, never in a body.
+    let (_, _, me) = send(app.client.get(app.url("/auth/me")).header("cookie", &sid)).await;
+    assert!(
+        !me.to_string().contains(sid.split_once('=').unwrap().1),
+        "{me}"
+    );
     let refused = |b: &serde_json::Value| b["error"] == "cross-site request refused";
 
     let (s, _, b) = send(

@@ -85,7 +85,13 @@ async fn users_see_their_own_tasks_within_a_quota() {
         (s, b["error"].as_str()),
         (404, Some(format!("task {id} not found").as_str()))
     );
-    assert_eq!(send(get(Some(&alice))).await.0, 200);
+    let (s, _, b) = send(get(Some(&alice))).await;
+    assert_eq!(s, 200);
+    let sid_value = alice.split_once('=').unwrap().1;
+    assert!(
+        !b.to_string().contains(sid_value),
+        "no session id in a task status: {b}"
+    );
     assert_eq!(send(get(None)).await.0, 200, "the admin sees every task");
     // The admin has no quota.
     for _ in 0..3 {

@@ -59,6 +59,26 @@ async fn receiver() -> (String, Hits) {
     (url, hits)
 }
 
+/// The real worker runtime on the app's Redis; send on the sender to stop it.
+fn start_worker(
+    app: &TestApp,
+    registry: Registry,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<redspin_worker::Result<redspin_worker::RunSummary>>,
+) {
+    let config = WorkerConfig {
+        redis_url: app.redis.url().to_owned(),
+        schema: KeySchema::new(app.redis.prefix.clone()).unwrap(),
+        ..WorkerConfig::default()
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let worker = tokio::spawn(Worker::new(config, registry).run(async {
+        let _ = stopped.await;
+    }));
+    (stop, worker)
+}
+
 async fn task_state(app: &TestApp, id: &str) -> serde_json::Value {
     let (s, _, b) = send(
         app.client
@@ -74,15 +94,7 @@ async fn task_state(app: &TestApp, id: &str) -> serde_json::Value {
 async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     let app = TestApp::start().await;
     let (hook, hits) = receiver().await;
-    let config = WorkerConfig {
-        redis_url: app.redis.url().to_owned(),
-        schema: KeySchema::new(app.redis.prefix.clone()).unwrap(),
-        ..WorkerConfig::default()
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let worker = tokio::spawn(Worker::new(config, Registry::builtins(true)).run(async {
-        let _ = stopped.await;
-    }));
+    let (stop, worker) = start_worker(&app, Registry::builtins(true));
 
     const DELAY_MS: u64 = 2_000;
     let posted_ms = now_ms();
@@ -161,15 +173,7 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_to_an_internal_address_is_dead_with_the_reason() {
     let app = TestApp::start().await;
-    let config = WorkerConfig {
-        redis_url: app.redis.url().to_owned(),
-        schema: KeySchema::new(app.redis.prefix.clone()).unwrap(),
-        ..WorkerConfig::default()
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let worker = tokio::spawn(Worker::new(config, Registry::with_builtins()).run(async {
-        let _ = stopped.await;
-    }));
+    let (stop, worker) = start_worker(&app, Registry::with_builtins());
     let (s, _, b) = send(
         app.client
             .post(app.url("/tasks"))
