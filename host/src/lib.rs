@@ -16,6 +16,8 @@
 //! - [`outbound`]: `allowed_outbound_hosts` rules.
 //! - [`engine`]: the wasmtime engine, linker and compile cache.
 //! - [`state`]: the per-request `Store` data.
+//! - [`redis_pool`]: exclusive Redis connections per `open`, reused when
+//!   left clean.
 //! - [`redis_text`]: Redis failures in the words Spin uses.
 //! - [`spin_redis`], [`spin_sqlite`], [`spin_variables`], [`spin_http`]:
 //!   the host interfaces.
@@ -31,6 +33,7 @@ pub mod variables;
 pub mod bindings;
 pub mod cli;
 pub mod engine;
+pub mod redis_pool;
 pub mod redis_text;
 pub mod runtime;
 pub mod server;

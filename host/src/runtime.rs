@@ -24,7 +24,6 @@ use crate::manifest::App;
 use crate::outbound::AllowedHosts;
 use crate::routing::Router;
 use crate::spin_http::OutboundHooks;
-use crate::spin_redis::RedisPool;
 use crate::spin_sqlite::Databases;
 use crate::state::{ComponentEnv, HostState, Services};
 use crate::variables::Resolved;
@@ -161,7 +160,7 @@ impl Runtime {
             router,
             components,
             services: Arc::new(Services {
-                redis: RedisPool::default(),
+                redis: Arc::default(),
                 sqlite,
             }),
             options,

@@ -2,72 +2,26 @@
 //!
 //! As in Spin: an address outside the component's `allowed_outbound_hosts`
 //! is refused with `invalid-address`, as is one that does not parse; any
-//! other failure is `other(message)`; `execute` flattens nested array
-//! replies. Unlike a fresh connection per `open`, connections are pooled:
-//! one multiplexed, self-reconnecting connection per address, shared by all
-//! requests. Connecting and every command are bounded in time, so Redis
-//! being down gives the component an error, never a hung request.
+//! other failure is `other(message)` in Spin's words ([`redis_text`]);
+//! `execute` flattens nested array replies. As in Spin, each `open` gets a
+//! connection of its own; the host reuses connections that were left clean
+//! ([`crate::redis_pool`]). Connecting and every command are bounded in
+//! time, so Redis being down gives the component an error, never a hung
+//! request.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
 use wasmtime::component::Resource;
 
 use crate::bindings::redis::{Error, Host, HostConnection, RedisParameter, RedisResult};
+use crate::redis_pool::{Checkout, ConnectError};
 use crate::redis_text;
 use crate::state::HostState;
 
-/// Longest wait for a connection to Redis.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Longest wait for one command's reply.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest reply handed to a component.
 const MAX_REPLY_BYTES: usize = 128 * 1024 * 1024;
 
-/// The `connection` resource: a handle on a pooled connection.
+/// The `connection` resource: a connection checked out for it alone.
 pub struct RedisConnection {
-    conn: ConnectionManager,
-}
-
-/// Connections by address, created on first use.
-#[derive(Default)]
-pub struct RedisPool {
-    cells: Mutex<HashMap<String, Arc<OnceCell<ConnectionManager>>>>,
-}
-
-impl RedisPool {
-    async fn get(&self, address: &str) -> Result<ConnectionManager, Error> {
-        let client = redis::Client::open(address).map_err(|e| {
-            // The address may carry a password: log only why it was refused.
-            tracing::warn!(kind = ?e.kind(), "refused a Redis address that does not parse");
-            Error::InvalidAddress
-        })?;
-        let cell = self
-            .cells
-            .lock()
-            .expect("the pool lock is never poisoned")
-            .entry(address.to_owned())
-            .or_default()
-            .clone();
-        let conn = cell
-            .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(CONNECT_TIMEOUT))
-                    .set_response_timeout(Some(RESPONSE_TIMEOUT))
-                    .set_number_of_retries(1)
-                    .set_max_delay(Duration::from_millis(200));
-                let connect = client.get_connection_manager_with_config(config);
-                match tokio::time::timeout(CONNECT_TIMEOUT * 2, connect).await {
-                    Ok(r) => r.map_err(other),
-                    Err(_) => Err(Error::Other(redis_text::timed_out())),
-                }
-            })
-            .await?;
-        Ok(conn.clone())
-    }
+    conn: Checkout,
 }
 
 /// `other(message)` in Spin's words (see [`redis_text`]).
@@ -76,15 +30,15 @@ fn other(e: redis::RedisError) -> Error {
 }
 
 impl HostState {
-    /// Runs one command on the connection behind `r`.
-    /// (`&mut self`: `HostState` is `Send` but not `Sync`.)
+    /// Runs command `name` on the connection behind `r`.
     async fn query<T: redis::FromRedisValue>(
         &mut self,
         r: &Resource<RedisConnection>,
+        name: &str,
         cmd: &redis::Cmd,
     ) -> R<T> {
-        let mut conn = self.table.get(r)?.conn.clone();
-        Ok(cmd.query_async(&mut conn).await.map_err(other))
+        let conn = &mut self.table.get_mut(r)?.conn;
+        Ok(conn.query(name, cmd).await.map_err(other))
     }
 }
 
@@ -101,9 +55,15 @@ impl HostConnection for HostState {
             );
             return Ok(Err(Error::InvalidAddress));
         }
-        let conn = match self.services.redis.get(&address).await {
+        let conn = match self.services.redis.checkout(&address).await {
             Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
+            Err(ConnectError::InvalidAddress) => {
+                // The address may carry a password: log only that it was refused.
+                tracing::warn!(component = %self.env.id, "refused a Redis address that does not parse");
+                return Ok(Err(Error::InvalidAddress));
+            }
+            Err(ConnectError::Redis(e)) => return Ok(Err(other(e))),
+            Err(ConnectError::TimedOut) => return Ok(Err(Error::Other(redis_text::timed_out()))),
         };
         Ok(Ok(self.table.push(RedisConnection { conn })?))
     }
@@ -115,26 +75,31 @@ impl HostConnection for HostState {
         payload: Vec<u8>,
     ) -> R<()> {
         Ok(self
-            .query::<i64>(&c, redis::cmd("PUBLISH").arg(channel).arg(payload))
+            .query::<i64>(
+                &c,
+                "PUBLISH",
+                redis::cmd("PUBLISH").arg(channel).arg(payload),
+            )
             .await?
             .map(drop))
     }
 
     async fn get(&mut self, c: Resource<RedisConnection>, key: String) -> R<Option<Vec<u8>>> {
-        self.query(&c, redis::cmd("GET").arg(key)).await
+        self.query(&c, "GET", redis::cmd("GET").arg(key)).await
     }
 
     async fn set(&mut self, c: Resource<RedisConnection>, key: String, value: Vec<u8>) -> R<()> {
-        self.query::<()>(&c, redis::cmd("SET").arg(key).arg(value))
+        self.query::<()>(&c, "SET", redis::cmd("SET").arg(key).arg(value))
             .await
     }
 
     async fn incr(&mut self, c: Resource<RedisConnection>, key: String) -> R<i64> {
-        self.query(&c, redis::cmd("INCRBY").arg(key).arg(1)).await
+        self.query(&c, "INCRBY", redis::cmd("INCRBY").arg(key).arg(1))
+            .await
     }
 
     async fn del(&mut self, c: Resource<RedisConnection>, keys: Vec<String>) -> R<u32> {
-        self.query(&c, redis::cmd("DEL").arg(keys)).await
+        self.query(&c, "DEL", redis::cmd("DEL").arg(keys)).await
     }
 
     async fn sadd(
@@ -143,12 +108,13 @@ impl HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> R<u32> {
-        self.query(&c, redis::cmd("SADD").arg(key).arg(values))
+        self.query(&c, "SADD", redis::cmd("SADD").arg(key).arg(values))
             .await
     }
 
     async fn smembers(&mut self, c: Resource<RedisConnection>, key: String) -> R<Vec<String>> {
-        self.query(&c, redis::cmd("SMEMBERS").arg(key)).await
+        self.query(&c, "SMEMBERS", redis::cmd("SMEMBERS").arg(key))
+            .await
     }
 
     async fn srem(
@@ -157,7 +123,7 @@ impl HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> R<u32> {
-        self.query(&c, redis::cmd("SREM").arg(key).arg(values))
+        self.query(&c, "SREM", redis::cmd("SREM").arg(key).arg(values))
             .await
     }
 
@@ -174,7 +140,7 @@ impl HostConnection for HostState {
                 RedisParameter::Binary(b) => cmd.arg(b),
             };
         }
-        let value = match self.query::<redis::Value>(&c, &cmd).await? {
+        let value = match self.query::<redis::Value>(&c, &command, &cmd).await? {
             Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };

@@ -10,8 +10,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::outbound::AllowedHosts;
+use crate::redis_pool::RedisPool;
 use crate::spin_http::OutboundHooks;
-use crate::spin_redis::RedisPool;
 use crate::spin_sqlite::Databases;
 
 /// One component's settings, resolved once at start-up.
@@ -27,7 +27,7 @@ pub struct ComponentEnv {
 
 /// What every request shares.
 pub struct Services {
-    pub redis: RedisPool,
+    pub redis: Arc<RedisPool>,
     pub sqlite: Databases,
 }
 

@@ -7,32 +7,9 @@ mod common;
 
 use common::*;
 use redspin_host::runtime::Options;
-use redspin_testsupport::spin::{spin_binary, SpinUp};
+use redspin_testsupport::spin::SpinUp;
 use redspin_testsupport::TestRedis;
 use serde_json::{json, Value};
-
-fn manifest(redis_url: &str) -> String {
-    format!(
-        r#"
-spin_manifest_version = 2
-[application]
-name = "fidelity"
-
-[variables]
-redis_url = {{ default = "{redis_url}" }}
-
-[[trigger.http]]
-route = "/probe/..."
-component = "probe"
-
-[component.probe]
-source = "@PROBE_WASM@"
-allowed_outbound_hosts = ["redis://127.0.0.1:*"]
-[component.probe.variables]
-redis_url = "{{{{ redis_url }}}}"
-"#
-    )
-}
 
 /// A loopback port with nothing listening on it.
 fn closed_port() -> u16 {
@@ -73,7 +50,7 @@ async fn get_json(url: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_failures_read_as_under_spin() {
     let redis = TestRedis::start();
-    let app = AppDir::new(&manifest(redis.url()));
+    let app = AppDir::new(&redis_probe_manifest(redis.url()));
 
     let served = Served::start(app, Options::default(), &[]).await;
     let host = get_json(&format!("{}{}", served.base, query(&redis))).await;
@@ -91,25 +68,17 @@ async fn redis_failures_read_as_under_spin() {
     let host = get_json(&url).await;
     assert_eq!(host["open_refused"], json!({ "Err": "other: timed out" }));
     served.stop().await;
-    let app = AppDir::new(&manifest(redis.url()));
+    let app = AppDir::new(&redis_probe_manifest(redis.url()));
 
-    match spin_binary() {
-        Some(bin) => {
-            let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
-            let under_spin = get_json(&format!("{}{}", spin.base, query(&redis))).await;
-            assert_eq!(
-                under_spin,
-                expected(),
-                "real Spin; its log:\n{}",
-                spin.log()
-            );
-            spin.stop().await;
-        }
-        None if std::env::var("REDSPIN_REQUIRE_SPIN").as_deref() == Ok("1") => {
-            panic!("REDSPIN_REQUIRE_SPIN=1 but no Spin CLI was found")
-        }
-        None => {
-            eprintln!("no Spin CLI found: checked redspin-host against the pinned strings only")
-        }
+    if let Some(bin) = spin_for_calibration() {
+        let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
+        let under_spin = get_json(&format!("{}{}", spin.base, query(&redis))).await;
+        assert_eq!(
+            under_spin,
+            expected(),
+            "real Spin; its log:\n{}",
+            spin.log()
+        );
+        spin.stop().await;
     }
 }

@@ -42,6 +42,46 @@ pub fn probe_wasm() -> PathBuf {
     .clone()
 }
 
+/// A manifest serving the probe on `/probe/...` with `redis_url` as a
+/// variable and every loopback Redis port allowed.
+pub fn redis_probe_manifest(redis_url: &str) -> String {
+    format!(
+        r#"
+spin_manifest_version = 2
+[application]
+name = "redis-probe"
+
+[variables]
+redis_url = {{ default = "{redis_url}" }}
+
+[[trigger.http]]
+route = "/probe/..."
+component = "probe"
+
+[component.probe]
+source = "@PROBE_WASM@"
+allowed_outbound_hosts = ["redis://127.0.0.1:*"]
+[component.probe.variables]
+redis_url = "{{{{ redis_url }}}}"
+"#
+    )
+}
+
+/// The hosts a behaviour Spin defines is checked on: redspin-host always,
+/// real Spin when a Spin CLI is found (required with REDSPIN_REQUIRE_SPIN=1).
+pub fn spin_for_calibration() -> Option<std::path::PathBuf> {
+    match redspin_testsupport::spin::spin_binary() {
+        Some(bin) => Some(bin),
+        None if std::env::var("REDSPIN_REQUIRE_SPIN").as_deref() == Ok("1") => {
+            panic!("REDSPIN_REQUIRE_SPIN=1 but no Spin CLI was found")
+        }
+        None => {
+            eprintln!("no Spin CLI found: checked on redspin-host only");
+            None
+        }
+    }
+}
+
 /// A directory holding `spin.toml` (the given text, with `@PROBE_WASM@` replaced
 /// by the probe's path); removed on drop.
 pub struct AppDir {
