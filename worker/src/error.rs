@@ -13,7 +13,7 @@ pub enum WorkerError {
     #[error("invalid configuration: {0}")]
     Config(String),
 
-    #[error("metrics listener: {0}")]
+    #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }
 

@@ -14,7 +14,10 @@ async fn main() -> std::process::ExitCode {
     match redspin_worker::cli::dispatch(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("redspin-worker: {e:#}");
+            eprintln!(
+                "redspin-worker: {}",
+                redspin_worker::cli::describe_error(&e)
+            );
             std::process::ExitCode::FAILURE
         }
     }

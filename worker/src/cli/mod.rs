@@ -66,3 +66,42 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Dead(cmd) => dead::run(&cli.redis_url, schema, cmd).await,
     }
 }
+
+/// An error and its causes on one line, each cause once: a cause whose
+/// text its parent already printed (redis-rs prints its I/O cause in its
+/// own message, thiserror's `{0}` does the same) is not repeated.
+pub fn describe_error(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_error;
+    use anyhow::Context;
+
+    #[test]
+    fn causes_are_printed_once() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        let redis = redis::RedisError::from(refused);
+        let e = Err::<(), _>(crate::WorkerError::from(redis))
+            .context("worker failed")
+            .unwrap_err();
+        assert_eq!(
+            describe_error(&e),
+            "worker failed: redis: Connection refused (os error 111)"
+        );
+        let plain = anyhow::anyhow!("bad").context("outer");
+        assert_eq!(describe_error(&plain), "outer: bad");
+    }
+}
