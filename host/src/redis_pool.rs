@@ -37,6 +37,7 @@ const MAX_IDLE_TIME: Duration = Duration::from_secs(60);
 /// (or leaves it waiting), so the connection must not serve anyone else.
 pub fn changes_connection_state(command: &str) -> bool {
     const STATEFUL: &[&str] = &[
+        // Transactions, database, connection settings.
         "MULTI",
         "EXEC",
         "DISCARD",
@@ -50,6 +51,10 @@ pub fn changes_connection_state(command: &str) -> bool {
         "RESET",
         "READONLY",
         "READWRITE",
+        "QUIT",
+        "SHUTDOWN",
+        "DEBUG",
+        // Subscriptions and replication streams.
         "SUBSCRIBE",
         "PSUBSCRIBE",
         "SSUBSCRIBE",
@@ -60,22 +65,7 @@ pub fn changes_connection_state(command: &str) -> bool {
         "SYNC",
         "PSYNC",
         "REPLCONF",
-        "QUIT",
-        "SHUTDOWN",
-        "DEBUG",
-    ];
-    let c = command.trim();
-    STATEFUL.iter().any(|s| c.eq_ignore_ascii_case(s))
-        // Blocking commands: BLPOP, BRPOP, BLMOVE, BZPOPMIN, BLMPOP, WAIT...
-        || (c.len() > 1 && c.as_bytes()[0].eq_ignore_ascii_case(&b'B') && is_blocking(c))
-        || c.eq_ignore_ascii_case("WAIT")
-        || c.eq_ignore_ascii_case("WAITAOF")
-        || c.eq_ignore_ascii_case("XREAD")
-        || c.eq_ignore_ascii_case("XREADGROUP")
-}
-
-fn is_blocking(c: &str) -> bool {
-    const BLOCKING: &[&str] = &[
+        // Commands that may block.
         "BLPOP",
         "BRPOP",
         "BRPOPLPUSH",
@@ -84,8 +74,13 @@ fn is_blocking(c: &str) -> bool {
         "BZPOPMIN",
         "BZPOPMAX",
         "BZMPOP",
+        "WAIT",
+        "WAITAOF",
+        "XREAD",
+        "XREADGROUP",
     ];
-    BLOCKING.iter().any(|b| c.eq_ignore_ascii_case(b))
+    let c = command.trim();
+    STATEFUL.iter().any(|s| c.eq_ignore_ascii_case(s))
 }
 
 struct Idle {

@@ -168,6 +168,14 @@ pub fn respond(result: ApiResult) -> Response {
     result.unwrap_or_else(ApiError::into_response)
 }
 
+/// 429 `too many attempts` with `Retry-After` in whole seconds.
+pub fn too_many(retry_after: std::time::Duration) -> ApiError {
+    ApiError::new(429, "too many attempts, try again later").with_header(
+        "retry-after",
+        redspin_edge::throttle::retry_after_secs(retry_after).to_string(),
+    )
+}
+
 pub fn not_found() -> ApiError {
     ApiError::new(404, "not found")
 }

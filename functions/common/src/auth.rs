@@ -166,7 +166,7 @@ impl<'a> LoginAttempt<'a> {
                 pair,
                 others,
             }),
-            Ok(Decision::Refused { retry_after }) => Err(too_many(retry_after)),
+            Ok(Decision::Refused { retry_after }) => Err(api::too_many(retry_after)),
             Err(e) => Err(ApiError::unavailable("session store", &e)),
         }
     }
@@ -178,12 +178,4 @@ impl<'a> LoginAttempt<'a> {
             eprintln!("login throttle: releasing a successful attempt failed: {e}");
         }
     }
-}
-
-/// 429 with `Retry-After` in whole seconds.
-pub fn too_many(retry_after: std::time::Duration) -> ApiError {
-    ApiError::new(429, "too many attempts, try again later").with_header(
-        "retry-after",
-        redspin_edge::throttle::retry_after_secs(retry_after).to_string(),
-    )
 }

@@ -171,7 +171,7 @@ fn limit_registrations(req: &Request, config: &Config) -> Result<(), ApiError> {
     let counter = throttle.counter("register-addr", &addr, l.register_max_per_address);
     match throttle.attempt(&[counter], l.register_window) {
         Ok(Decision::Allowed) => Ok(()),
-        Ok(Decision::Refused { retry_after }) => Err(crate::auth::too_many(retry_after)),
+        Ok(Decision::Refused { retry_after }) => Err(api::too_many(retry_after)),
         Err(e) => Err(ApiError::unavailable("registration", &e)),
     }
 }

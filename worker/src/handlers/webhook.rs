@@ -178,11 +178,10 @@ impl Handler for Webhook {
                         e.without_url()
                     )))
                 }
-                Err(e) if destination::refused_in(&e).is_some() => {
-                    let refused = destination::refused_in(&e).map(|r| r.to_string());
-                    return Err(HandlerError::fail(refused.unwrap_or_default()));
-                }
                 Err(e) => {
+                    if let Some(refused) = destination::refused_in(&e) {
+                        return Err(HandlerError::fail(refused.to_string()));
+                    }
                     let what = if e.is_timeout() {
                         "timed out"
                     } else {
