@@ -58,6 +58,21 @@ pub fn new_worker_id() -> String {
 }
 
 impl WorkerConfig {
+    /// This worker's description for its heartbeats (JSON).
+    pub fn describe(&self, started_at: u64, beat_at: u64) -> String {
+        redspin_core::ops::WorkerInfo {
+            id: self.worker_id.clone(),
+            host: hostname(),
+            pid: std::process::id(),
+            queues: self.queues.clone(),
+            concurrency: self.concurrency,
+            started_at,
+            beat_at,
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+        .to_json()
+    }
+
     /// Heartbeat time to live: half the recovery bound.
     pub fn heartbeat_ttl(&self) -> Duration {
         self.recovery_timeout / 2
@@ -92,6 +107,16 @@ impl WorkerConfig {
         }
         Ok(())
     }
+}
+
+/// The machine's name as the kernel reports it; shown to operators only,
+/// so an unreadable name is shown as "?" rather than failing the worker.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "?".into())
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@
 //! - [`client`]: the producer/operator side: enqueue, status, stats, dead set.
 //! - [`metrics`]: Prometheus metrics and their HTTP endpoint.
 //! - [`redis_ops`]: runs `redspin-core` operations over redis-rs.
-//! - [`cli`]: the command line (`run`, `enqueue`, `stats`, `dead`, `status`).
+//! - [`dashboard`]: the web dashboard (`redspin-worker dashboard`).
+//! - [`cli`]: the command line (`run`, `enqueue`, `stats`, `dead`, `status`,
+//!   `dashboard`).
 //!
 //! ## A worker with a handler of your own
 //! ```no_run
@@ -41,6 +43,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod handler;
 pub mod handlers;

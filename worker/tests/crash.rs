@@ -125,6 +125,7 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
             queue: &q,
             worker: &ghost,
             ttl_ms: 1,
+            info: "{}",
         })
         .await
         .unwrap();

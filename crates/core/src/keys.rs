@@ -11,10 +11,11 @@
 //! | `P:{q}:scheduled` | zset | envelopes due later, scored by due time (ms) |
 //! | `P:{q}:processing:W` | list | envelopes worker `W` is running |
 //! | `P:{q}:workers` | set | ids of workers that own a processing list |
-//! | `P:{q}:heartbeat:W` | string | present while worker `W` is alive (TTL) |
+//! | `P:{q}:heartbeat:W` | string | present while worker `W` is alive (TTL); holds its description (JSON: host, pid, queues, concurrency, started, last beat) |
 //! | `P:{q}:dead` | zset | envelopes that failed for good, scored by time of death |
 //! | `P:{q}:job:ID` | hash | the status record of job `ID` |
 //! | `P:{q}:stats` | hash | lifetime counters (`done`, `dead`, `retried`) |
+//! | `P:{q}:minute:M` | hash | jobs `done` and attempts `failed` in minute `M` (minutes since the epoch); expires after two hours |
 //! | `P:{q}:owned:O` | zset | ids of owner `O`'s unfinished tasks, scored by reservation time (ms) |
 //! | `P:{q}:owner:ID` | string | who enqueued job `ID` (`user:U`) |
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
@@ -181,6 +182,10 @@ impl QueueKeys {
     pub fn stats(&self) -> String {
         format!("{}:stats", self.base)
     }
+    /// Counters of minute `minute` (minutes since the Unix epoch).
+    pub fn minute(&self, minute: u64) -> String {
+        format!("{}:minute:{}", self.base, minute)
+    }
     pub fn wake(&self) -> String {
         format!("{}:wake", self.base)
     }
@@ -214,6 +219,7 @@ mod tests {
             (q.owner("j1"), "app:{mail}:owner:j1"),
             (q.stats(), "app:{mail}:stats"),
             (q.wake(), "app:{mail}:wake"),
+            (q.minute(29_000_000), "app:{mail}:minute:29000000"),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);

@@ -1,6 +1,7 @@
 //! The `redspin-worker` command line. Each subcommand lives in its own file;
 //! `main` only parses and calls [`dispatch`].
 
+mod dashboard;
 mod dead;
 mod enqueue;
 mod run;
@@ -47,6 +48,8 @@ pub enum Cmd {
     /// Inspect, retry or purge the dead set.
     #[command(subcommand)]
     Dead(dead::DeadCmd),
+    /// Serve the web dashboard (processes no jobs).
+    Dashboard(dashboard::DashboardArgs),
 }
 
 impl Cli {
@@ -64,6 +67,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Stats(args) => stats::run(&cli.redis_url, schema, args).await,
         Cmd::Status(args) => status::run(&cli.redis_url, schema, args).await,
         Cmd::Dead(cmd) => dead::run(&cli.redis_url, schema, cmd).await,
+        Cmd::Dashboard(args) => dashboard::run(&cli.redis_url, schema, args).await,
     }
 }
 

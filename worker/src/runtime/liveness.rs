@@ -16,6 +16,7 @@ use crate::redis_ops::now_ms;
 
 pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: CancellationToken) {
     let worker = shared.config.worker_id.clone();
+    let started_at = now_ms();
     let ttl_ms = ms(shared.config.heartbeat_ttl());
     let mut beat = tokio::time::interval(shared.config.heartbeat_every());
     let mut reap = tokio::time::interval(shared.config.reap_every());
@@ -24,8 +25,9 @@ pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: Cance
     loop {
         tokio::select! {
             _ = beat.tick() => {
+                let info = shared.config.describe(started_at, now_ms());
                 for q in &queues {
-                    let op = Heartbeat { queue: q, worker: &worker, ttl_ms };
+                    let op = Heartbeat { queue: q, worker: &worker, ttl_ms, info: &info };
                     if let Err(e) = shared.redis.run(&op).await {
                         tracing::warn!(queue = q.name(), error = %e, "heartbeat failed");
                     }

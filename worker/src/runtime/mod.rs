@@ -97,6 +97,7 @@ impl Worker {
         let worker = shared.config.worker_id.clone();
 
         // Register before the first fetch, so a crash is always recoverable.
+        let info = shared.config.describe(now_ms(), now_ms());
         for q in &queues {
             shared
                 .redis
@@ -104,6 +105,7 @@ impl Worker {
                     queue: q,
                     worker: &worker,
                     ttl_ms: ms(shared.config.heartbeat_ttl()),
+                    info: &info,
                 })
                 .await?;
             let _: i64 = redis::cmd("SADD")

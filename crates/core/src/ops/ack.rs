@@ -17,17 +17,22 @@ impl Op for Ack<'_> {
 
     fn request(&self) -> Request {
         let q = self.queue;
-        let mut args: Vec<Arg> = Vec::with_capacity(3 + 2 * self.jobs.len());
+        let mut args: Vec<Arg> = Vec::with_capacity(4 + 2 * self.jobs.len());
         args.push(self.now_ms.into());
         args.push(self.retention_secs.max(1).into());
         args.push(q.base().into());
+        args.push(super::MINUTE_TTL_SECS.into());
         for (raw, id) in self.jobs {
             args.push(Arg::Bytes(raw.clone()));
             args.push(id.into());
         }
         Request::Script(ScriptCall {
             script: &scripts::ACK,
-            keys: vec![q.processing(self.worker), q.stats()],
+            keys: vec![
+                q.processing(self.worker),
+                q.stats(),
+                q.minute(super::minute_of(self.now_ms)),
+            ],
             args,
         })
     }

@@ -9,6 +9,7 @@ mod heartbeat;
 mod promote;
 mod reap;
 mod retry;
+mod scheduled;
 mod stats;
 mod status;
 
@@ -16,12 +17,22 @@ pub use ack::Ack;
 pub use dead::{DeadEntry, ListDead, PurgeDead, Revive};
 pub use enqueue::Enqueue;
 pub use fetch::{Fetch, Fetched};
-pub use heartbeat::Heartbeat;
+pub use heartbeat::{Heartbeat, WorkerInfo};
 pub use promote::{Promote, Promoted};
 pub use reap::{Reap, Reaped, Requeue};
 pub use retry::{Bury, Retry};
+pub use scheduled::RunNow;
 pub use stats::{QueueStats, Stats};
 pub use status::{GetStatus, JobStatus};
+
+/// How long the per-minute counters (`P:{q}:minute:M`) are kept: the
+/// dashboard charts the last hour; the rest is margin for clock skew.
+pub const MINUTE_TTL_SECS: u64 = 2 * 3600;
+
+/// The minute (since the Unix epoch) that `now_ms` falls in.
+pub fn minute_of(now_ms: u64) -> u64 {
+    now_ms / 60_000
+}
 
 /// Most jobs one fetch or promotion moves in one script run, so a script
 /// never blocks Redis for long.

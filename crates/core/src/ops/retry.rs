@@ -23,6 +23,7 @@ impl Op for Retry<'_> {
                 q.scheduled(),
                 q.job(&self.next.id),
                 q.stats(),
+                q.minute(super::minute_of(self.now_ms)),
             ],
             args: vec![
                 crate::Arg::Bytes(self.raw.to_vec()),
@@ -32,6 +33,7 @@ impl Op for Retry<'_> {
                 self.next.attempts.into(),
                 self.next.last_error.clone().unwrap_or_default().into(),
                 q.wake().into(),
+                super::MINUTE_TTL_SECS.into(),
             ],
         })
     }
@@ -66,6 +68,7 @@ impl Op for Bury<'_> {
                 q.dead(),
                 q.job(&self.keep.id),
                 q.stats(),
+                q.minute(super::minute_of(self.now_ms)),
             ],
             args: vec![
                 crate::Arg::Bytes(self.raw.to_vec()),
@@ -74,6 +77,7 @@ impl Op for Bury<'_> {
                 self.keep.attempts.into(),
                 self.keep.last_error.clone().unwrap_or_default().into(),
                 self.retention_secs.max(1).into(),
+                super::MINUTE_TTL_SECS.into(),
             ],
         })
     }

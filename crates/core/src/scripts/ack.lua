@@ -1,12 +1,12 @@
 -- Acknowledge finished jobs: drop them from the worker's processing list and
 -- mark them done for the retention period. A job no longer in the list (it
 -- was recovered from this worker meanwhile) is not counted.
--- KEYS[1] processing list, KEYS[2] stats hash
+-- KEYS[1] processing list, KEYS[2] stats hash, KEYS[3] this minute's counters
 -- ARGV[1] now (ms), ARGV[2] retention (s), ARGV[3] queue base key,
--- ARGV[4..] pairs of (envelope, job id)
+-- ARGV[4] minute counters' time to live (s), ARGV[5..] pairs of (envelope, job id)
 -- Returns the number acknowledged.
 local n = 0
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   if redis.call('LREM', KEYS[1], 1, ARGV[i]) > 0 then
     n = n + 1
     local key = ARGV[3] .. ':job:' .. ARGV[i + 1]
@@ -16,5 +16,7 @@ for i = 4, #ARGV, 2 do
 end
 if n > 0 then
   redis.call('HINCRBY', KEYS[2], 'done', n)
+  redis.call('HINCRBY', KEYS[3], 'done', n)
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
 end
 return n

@@ -1,8 +1,9 @@
 -- Move a job that failed for good (or could not be read) to the dead set.
 -- KEYS[1] processing list, KEYS[2] dead zset, KEYS[3] status hash,
--- KEYS[4] stats hash
+-- KEYS[4] stats hash, KEYS[5] this minute's counters
 -- ARGV[1] envelope as taken, ARGV[2] envelope to keep, ARGV[3] now (ms),
--- ARGV[4] attempts, ARGV[5] last error, ARGV[6] status retention (s)
+-- ARGV[4] attempts, ARGV[5] last error, ARGV[6] status retention (s),
+-- ARGV[7] minute counters' time to live (s)
 -- Returns 1, or 0 when the job was no longer owned by this worker.
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0
@@ -12,4 +13,6 @@ redis.call('HSET', KEYS[3], 'state', 'dead', 'attempts', ARGV[4], 'last_error', 
   'updated_at', ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'dead', 1)
+redis.call('HINCRBY', KEYS[5], 'failed', 1)
+redis.call('EXPIRE', KEYS[5], ARGV[7])
 return 1

@@ -55,12 +55,13 @@ script!(REQUEUE, "requeue");
 script!(REVIVE, "revive");
 script!(STATS, "stats");
 script!(HEARTBEAT, "heartbeat");
+script!(RUN_NOW, "run_now");
 
 /// All scripts, for loading them up front.
-pub fn all() -> [&'static Script; 11] {
+pub fn all() -> [&'static Script; 12] {
     [
         &ENQUEUE, &PROMOTE, &FETCH, &ACK, &RETRY, &BURY, &REAP, &REQUEUE, &REVIVE, &STATS,
-        &HEARTBEAT,
+        &HEARTBEAT, &RUN_NOW,
     ]
 }
 

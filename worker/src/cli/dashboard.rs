@@ -1,0 +1,46 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use redspin_core::KeySchema;
+
+use crate::dashboard::{self, AppState, Auth, Board};
+use crate::QueueClient;
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Address to serve on. Without a token only loopback addresses are allowed.
+    #[arg(
+        long,
+        env = "REDSPIN_DASHBOARD_LISTEN",
+        default_value = "127.0.0.1:9470"
+    )]
+    pub listen: SocketAddr,
+    /// The sign-in token (at least 32 characters). Prefer the environment
+    /// variable: a flag shows in the process list.
+    #[arg(long, env = "REDSPIN_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Mark the session cookie Secure (when served behind HTTPS).
+    #[arg(long, env = "REDSPIN_DASHBOARD_COOKIE_SECURE")]
+    pub cookie_secure: bool,
+}
+
+pub async fn run(redis_url: &str, schema: KeySchema, args: DashboardArgs) -> anyhow::Result<()> {
+    let auth = Auth::new(args.token.as_deref(), args.cookie_secure)
+        .context("--token / REDSPIN_DASHBOARD_TOKEN")?;
+    dashboard::check_exposure(&auth, args.listen)?;
+    let client = QueueClient::connect(redis_url, schema).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, signed = !auth.is_open(), "dashboard listening");
+    eprintln!("redspin-worker: dashboard on http://{addr}/");
+    let state = AppState {
+        board: Board::new(client),
+        auth: Arc::new(auth),
+    };
+    dashboard::serve(listener, state, super::shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The pages as JSON, for scripts: `GET /api/overview`, `/api/workers`,
+//! `/api/scheduled?queue=Q&page=N`, `/api/dead?queue=Q&page=N`,
+//! `/api/jobs/{id}`. Payloads are elided as on the pages. Errors are
+//! `{"error": "..."}` with a 4xx or 503 status.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::data::{Page, Set};
+use super::format::elide;
+use super::params::{self, Failure, Params};
+use super::views::{self, PER_PAGE};
+use super::AppState;
+
+fn answer(result: Result<Value, Failure>) -> Response {
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(f) => f.into_response(true),
+    }
+}
+
+pub async fn overview(State(s): State<AppState>) -> Response {
+    answer(async {
+        let ov = s.board.overview().await?;
+        let problems = views::problems(&ov.queues);
+        Ok(json!({ "now": ov.now, "queues": ov.queues, "throughput": ov.throughput, "problems": problems }))
+    }.await)
+}
+
+pub async fn workers(State(s): State<AppState>) -> Response {
+    answer(async { Ok(json!({ "workers": s.board.workers().await? })) }.await)
+}
+
+pub async fn scheduled(State(s): State<AppState>, Query(p): Query<Params>) -> Response {
+    list(s, p, Set::Scheduled).await
+}
+
+pub async fn dead(State(s): State<AppState>, Query(p): Query<Params>) -> Response {
+    list(s, p, Set::Dead).await
+}
+
+async fn list(s: AppState, p: Params, set: Set) -> Response {
+    answer(
+        async {
+            let known = s.board.queues().await?;
+            let queue = params::queue(&p, &known)?;
+            let page = s
+                .board
+                .page(&queue, set, params::offset(&p)?, PER_PAGE)
+                .await?;
+            Ok(page_json(&page))
+        }
+        .await,
+    )
+}
+
+fn page_json(page: &Page) -> Value {
+    let entries: Vec<Value> = page
+        .entries
+        .iter()
+        .map(|e| match &e.job {
+            Some(j) => {
+                let mut job = serde_json::to_value(j).unwrap_or(Value::Null);
+                job["payload"] = elide(&j.payload);
+                json!({ "at": e.at, "job": job })
+            }
+            None => json!({ "at": e.at, "job": null, "unreadable_bytes": e.raw.len() }),
+        })
+        .collect();
+    json!({
+        "queue": page.queue, "total": page.total, "page": page.offset / PER_PAGE + 1,
+        "per_page": PER_PAGE, "entries": entries,
+    })
+}
+
+pub async fn job(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        let id = params::job_id(Some(&id))?;
+        match s.board.job(&id).await? {
+            Some(v) => {
+                let payload = v.envelope.as_ref().map(|j| elide(&j.payload));
+                Ok(json!({ "status": v.status, "at": v.at, "payload": payload }))
+            }
+            None => Err(Failure {
+                status: StatusCode::NOT_FOUND,
+                message: format!("no queue knows job {id:?}"),
+            }),
+        }
+    }
+    .await;
+    answer(result)
+}

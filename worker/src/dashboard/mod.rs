@@ -1,0 +1,102 @@
+//! `redspin-worker dashboard`: the queue in a browser.
+//!
+//! A separate process (it runs no jobs): an axum server rendering HTML on
+//! the server ([`views`], maud), with the same data as JSON under `/api/`
+//! ([`api`]). Reading needs the sign-in ([`auth`], [`gate`]); every action
+//! is a POST with a CSRF token, logged with who did what ([`pages::act`],
+//! [`actions`]). Stylesheet and script are embedded in the binary.
+//!
+//! Layout: [`data`] reads Redis (tolerating anything odd in it),
+//! [`actions`] moves jobs, [`params`] reads requests, [`format`] shows
+//! numbers, times and payloads (secrets elided), [`views`] renders.
+
+pub mod actions;
+pub mod api;
+pub mod auth;
+pub mod data;
+pub mod format;
+pub mod gate;
+pub mod pages;
+pub mod params;
+pub mod views;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use auth::{Auth, AuthError};
+pub use data::Board;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub board: Board,
+    pub auth: Arc<Auth>,
+}
+
+/// The dashboard's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/workers", get(pages::workers))
+        .route("/scheduled", get(pages::scheduled))
+        .route("/dead", get(pages::dead))
+        .route("/dead/confirm", get(pages::confirm))
+        .route("/job", get(pages::job))
+        .route("/scheduled/run-now", post(pages::act))
+        .route("/dead/retry", post(pages::act))
+        .route("/dead/delete", post(pages::act))
+        .route("/dead/retry-all", post(pages::act))
+        .route("/dead/purge-all", post(pages::act))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/assets/style.css", get(pages::style))
+        .route("/assets/live.js", get(pages::script))
+        .route("/api/overview", get(api::overview))
+        .route("/api/workers", get(api::workers))
+        .route("/api/scheduled", get(api::scheduled))
+        .route("/api/dead", get(api::dead))
+        .route("/api/jobs/{id}", get(api::job))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate,
+        ))
+        .with_state(state)
+}
+
+/// Why the dashboard will not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("refusing to serve {0} without a token: set --token (or REDSPIN_DASHBOARD_TOKEN), or listen on a loopback address such as 127.0.0.1:9470")]
+    OpenToTheNetwork(SocketAddr),
+}
+
+/// Checks that a dashboard without a token listens on loopback only.
+pub fn check_exposure(auth: &Auth, addr: SocketAddr) -> Result<(), StartError> {
+    if auth.is_open() && !addr.ip().is_loopback() {
+        return Err(StartError::OpenToTheNetwork(addr));
+    }
+    Ok(())
+}
+
+/// Serves the dashboard on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    check_exposure(&state.auth, listener.local_addr()?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,270 @@
+//! The HTML pages and the actions behind their forms.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::Markup;
+
+use super::auth::{Auth, Viewer};
+use super::data::Set;
+use super::gate::now_secs;
+use super::params::{self, Failure, Params};
+use super::views::{self, Ctx, Section};
+use super::AppState;
+use crate::redis_ops::now_ms;
+
+fn ctx<'a>(state: &AppState, viewer: &'a Viewer, section: Section, p: Option<&Params>) -> Ctx<'a> {
+    Ctx {
+        viewer: Some(viewer),
+        signed_in: !state.auth.is_open(),
+        now: now_ms(),
+        section,
+        notice: p.and_then(params::notice),
+    }
+}
+
+/// A page, or the failure as a page.
+fn answer(result: Result<Markup, Failure>) -> Response {
+    match result {
+        Ok(page) => page.into_response(),
+        Err(f) => f.into_response(false),
+    }
+}
+
+pub async fn overview(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    answer(
+        async {
+            let ov = s.board.overview().await?;
+            Ok(views::overview(
+                &ctx(&s, &v, Section::Overview, Some(&p)),
+                &ov,
+            ))
+        }
+        .await,
+    )
+}
+
+pub async fn workers(State(s): State<AppState>, Extension(v): Extension<Viewer>) -> Response {
+    answer(
+        async {
+            let rows = s.board.workers().await?;
+            Ok(views::workers(&ctx(&s, &v, Section::Workers, None), &rows))
+        }
+        .await,
+    )
+}
+
+pub async fn scheduled(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    list(s, v, p, Set::Scheduled).await
+}
+
+pub async fn dead(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    list(s, v, p, Set::Dead).await
+}
+
+async fn list(s: AppState, v: Viewer, p: Params, set: Set) -> Response {
+    answer(
+        async {
+            let sizes = s.board.set_sizes(set).await?;
+            let known: Vec<String> = sizes.iter().map(|(q, _)| q.clone()).collect();
+            let queue = params::queue(&p, &known)?;
+            let page = s
+                .board
+                .page(&queue, set, params::offset(&p)?, views::PER_PAGE)
+                .await?;
+            Ok(match set {
+                Set::Scheduled => {
+                    views::scheduled(&ctx(&s, &v, Section::Scheduled, Some(&p)), &sizes, &page)
+                }
+                Set::Dead => views::dead(&ctx(&s, &v, Section::Dead, Some(&p)), &sizes, &page),
+            })
+        }
+        .await,
+    )
+}
+
+pub async fn confirm(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    answer(
+        async {
+            let queue = params::queue(&p, &[])?;
+            let action = match p.get("action").map(String::as_str) {
+                Some(a @ ("retry-all" | "purge-all")) => a,
+                _ => return Err(Failure::bad("action must be retry-all or purge-all")),
+            };
+            let total = s.board.page(&queue, Set::Dead, 0, 1).await?.total;
+            Ok(views::confirm(
+                &ctx(&s, &v, Section::Dead, None),
+                &queue,
+                action,
+                total,
+            ))
+        }
+        .await,
+    )
+}
+
+pub async fn job(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    let c = ctx(&s, &v, Section::Job, Some(&p));
+    let result = async {
+        let id = params::job_id(p.get("id"))?;
+        Ok(match s.board.job(&id).await? {
+            Some(view) => views::job(&c, &view).into_response(),
+            None => (StatusCode::NOT_FOUND, views::not_found(&c, &id)).into_response(),
+        })
+    }
+    .await;
+    result.unwrap_or_else(|f: Failure| f.into_response(false))
+}
+
+/// A form's action: CSRF checked, done, logged, then back to the list.
+pub async fn act(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    uri: Uri,
+    Form(form): Form<Params>,
+) -> Response {
+    if !form.get("csrf").is_some_and(|c| Auth::csrf_matches(&v, c)) {
+        return Failure {
+            status: StatusCode::FORBIDDEN,
+            message: "the form's CSRF token is missing or stale; reload the page and try again"
+                .into(),
+        }
+        .into_response(false);
+    }
+    let result = async {
+        let action = params::action(uri.path(), &form)?;
+        let queue = params::queue(&form, &[])?;
+        let outcome = s.board.act(&queue, &action).await?;
+        tracing::info!(
+            action = action.name(), queue = %queue, job = action.job_id().unwrap_or("-"),
+            affected = outcome.affected, by = %v.who, "dashboard action"
+        );
+        let back = match action {
+            super::actions::Action::RunNow { .. } => "/scheduled",
+            _ => "/dead",
+        };
+        let to = views::href(
+            back,
+            &[
+                ("queue", queue),
+                ("notice", action.name().into()),
+                ("n", outcome.affected.to_string()),
+            ],
+        );
+        Ok(Redirect::to(&to).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|f: Failure| f.into_response(false))
+}
+
+pub async fn login_form(State(s): State<AppState>) -> Response {
+    if s.auth.is_open() {
+        return Redirect::to("/").into_response();
+    }
+    views::sign_in(&sign_in_ctx(), None).into_response()
+}
+
+fn sign_in_ctx() -> Ctx<'static> {
+    Ctx {
+        viewer: None,
+        signed_in: false,
+        now: now_ms(),
+        section: Section::SignIn,
+        notice: None,
+    }
+}
+
+pub async fn login(State(s): State<AppState>, Form(form): Form<Params>) -> Response {
+    if s.auth.is_open() {
+        return Redirect::to("/").into_response();
+    }
+    if s.auth.throttled() {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "60")],
+            views::sign_in(
+                &sign_in_ctx(),
+                Some("Too many failed sign-ins; wait a minute."),
+            ),
+        )
+            .into_response();
+    }
+    let given = form.get("token").map(String::as_str).unwrap_or("");
+    if !s.auth.token_matches(given) {
+        s.auth.note_failure();
+        tracing::warn!("dashboard sign-in refused: wrong token");
+        return (
+            StatusCode::UNAUTHORIZED,
+            views::sign_in(&sign_in_ctx(), Some("That is not the dashboard token.")),
+        )
+            .into_response();
+    }
+    let cookie = s.auth.issue(now_secs());
+    let who = s
+        .auth
+        .verify(&cookie, now_secs())
+        .map(|v| v.who)
+        .unwrap_or_default();
+    tracing::info!(by = %who, "dashboard sign-in");
+    (
+        [(header::SET_COOKIE, s.auth.set_cookie(&cookie))],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Form(form): Form<Params>,
+) -> Response {
+    if !form.get("csrf").is_some_and(|c| Auth::csrf_matches(&v, c)) {
+        return Failure {
+            status: StatusCode::FORBIDDEN,
+            message: "the form's CSRF token is missing or stale".into(),
+        }
+        .into_response(false);
+    }
+    (
+        [(header::SET_COOKIE, s.auth.clear_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+pub async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        views::STYLE,
+    )
+        .into_response()
+}
+
+pub async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        views::SCRIPT,
+    )
+        .into_response()
+}

@@ -1,0 +1,230 @@
+//! Reading what a request asks for (query strings and forms) and turning
+//! failures into answers. Everything here is hostile input: a bad value is
+//! a 400 that says which, never a panic.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::actions::Action;
+use super::gate::refuse;
+use super::views::PER_PAGE;
+use crate::WorkerError;
+
+/// Highest page number accepted.
+const MAX_PAGE: u64 = 1_000_000;
+/// Longest job id accepted in a search or an action.
+const MAX_ID_LEN: usize = 128;
+
+/// A request that cannot be answered, and how to say so.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn into_response(self, api: bool) -> Response {
+        refuse(api, self.status, &self.message)
+    }
+}
+
+impl From<WorkerError> for Failure {
+    fn from(e: WorkerError) -> Self {
+        match e {
+            WorkerError::Core(
+                c @ (redspin_core::CoreError::InvalidName { .. }
+                | redspin_core::CoreError::InvalidJob(_)),
+            ) => Failure::bad(c.to_string()),
+            WorkerError::Redis(r) => Failure {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: format!("Redis is unavailable: {r}"),
+            },
+            other => Failure {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+pub type Params = HashMap<String, String>;
+
+/// The `page` parameter (1-based) as an offset.
+pub fn offset(p: &Params) -> Result<u64, Failure> {
+    match p.get("page") {
+        None => Ok(0),
+        Some(s) => match s.parse::<u64>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok((n - 1) * PER_PAGE),
+            _ => Err(Failure::bad(format!(
+                "page must be a number from 1 to {MAX_PAGE}"
+            ))),
+        },
+    }
+}
+
+/// The `queue` parameter, or the first known queue with `default` first.
+pub fn queue(p: &Params, known: &[String]) -> Result<String, Failure> {
+    match p.get("queue") {
+        Some(q) => {
+            redspin_core::keys::validate_queue_name(q).map_err(|e| Failure::bad(e.to_string()))?;
+            Ok(q.clone())
+        }
+        None => Ok(known
+            .iter()
+            .find(|q| *q == redspin_core::keys::DEFAULT_QUEUE)
+            .or(known.first())
+            .cloned()
+            .unwrap_or_else(|| redspin_core::keys::DEFAULT_QUEUE.into())),
+    }
+}
+
+/// A job id: 1 to 128 printable characters.
+pub fn job_id(raw: Option<&String>) -> Result<String, Failure> {
+    let id = raw.map(|s| s.trim()).unwrap_or("");
+    if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Failure::bad(format!(
+            "a job id is 1 to {MAX_ID_LEN} printable characters"
+        )));
+    }
+    Ok(id.to_owned())
+}
+
+/// The action a form asks for at `path` (`/scheduled/run-now`, ...).
+pub fn action(path: &str, form: &Params) -> Result<Action, Failure> {
+    let one = || -> Result<(String, u64), Failure> {
+        let id = job_id(form.get("id"))?;
+        let at = form
+            .get("at")
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| Failure::bad("at must be the job's time in ms"))?;
+        Ok((id, at))
+    };
+    Ok(match path {
+        "/scheduled/run-now" => {
+            let (id, at) = one()?;
+            Action::RunNow { id, at }
+        }
+        "/dead/retry" => {
+            let (id, at) = one()?;
+            Action::Retry { id, at }
+        }
+        "/dead/delete" => {
+            let (id, at) = one()?;
+            Action::Delete { id, at }
+        }
+        "/dead/retry-all" => Action::RetryAll,
+        "/dead/purge-all" => Action::PurgeAll,
+        _ => {
+            return Err(Failure {
+                status: StatusCode::NOT_FOUND,
+                message: "no such action".into(),
+            })
+        }
+    })
+}
+
+/// The notice shown after an action, from a fixed table (nothing from the
+/// query string is echoed).
+pub fn notice(p: &Params) -> Option<String> {
+    let n: usize = p.get("n")?.parse().ok()?;
+    let text = match (p.get("notice")?.as_str(), n) {
+        ("run-now", 0) => "The job had already left the scheduled set.".into(),
+        ("run-now", _) => "The job was moved to the ready list.".into(),
+        ("retry", 0) | ("delete", 0) => "The job was no longer in the dead set.".into(),
+        ("retry", _) => "The job was sent back to its queue.".into(),
+        ("delete", _) => "The job was deleted.".into(),
+        ("retry-all", n) => format!("{n} dead job(s) sent back to the queue."),
+        ("purge-all", _) => "The dead set was purged.".into(),
+        _ => return None,
+    };
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn pages_queues_and_ids() {
+        let cases = [
+            (vec![], Some(0)),
+            (vec![("page", "1")], Some(0)),
+            (vec![("page", "3")], Some(2 * PER_PAGE)),
+            (vec![("page", "0")], None),
+            (vec![("page", "-1")], None),
+            (vec![("page", "x")], None),
+            (vec![("page", "99999999999")], None),
+        ];
+        for (p, want) in cases {
+            assert_eq!(offset(&params(&p)).ok(), want, "{p:?}");
+        }
+        let known = vec!["a".to_string(), "default".to_string()];
+        assert_eq!(queue(&params(&[]), &known).unwrap(), "default");
+        assert_eq!(queue(&params(&[]), &known[..1]).unwrap(), "a");
+        assert_eq!(
+            queue(&params(&[("queue", "mail")]), &known).unwrap(),
+            "mail"
+        );
+        assert!(queue(&params(&[("queue", "a{b}")]), &known).is_err());
+        let ids = [
+            ("abc", true),
+            ("", false),
+            (" ", false),
+            ("a b", false),
+            ("é", false),
+        ];
+        for (id, ok) in ids {
+            assert_eq!(job_id(Some(&id.to_string())).is_ok(), ok, "{id:?}");
+        }
+        assert!(job_id(Some(&"x".repeat(129))).is_err());
+    }
+
+    #[test]
+    fn actions_and_notices() {
+        let f = params(&[("id", "j1"), ("at", "5")]);
+        assert_eq!(
+            action("/dead/retry", &f).unwrap(),
+            Action::Retry {
+                id: "j1".into(),
+                at: 5
+            }
+        );
+        assert!(action("/dead/retry", &params(&[("id", "j1")])).is_err());
+        assert!(action("/dead/retry", &params(&[("id", "j1"), ("at", "x")])).is_err());
+        assert_eq!(
+            action("/dead/purge-all", &params(&[])).unwrap(),
+            Action::PurgeAll
+        );
+        assert_eq!(
+            action("/nope", &f).unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+        let n = |k: &str, n: &str| notice(&params(&[("notice", k), ("n", n)]));
+        assert_eq!(
+            n("retry", "1").as_deref(),
+            Some("The job was sent back to its queue.")
+        );
+        assert_eq!(
+            n("retry-all", "7").as_deref(),
+            Some("7 dead job(s) sent back to the queue.")
+        );
+        assert_eq!(n("<script>", "1"), None);
+        assert_eq!(n("retry", "x"), None);
+    }
+}

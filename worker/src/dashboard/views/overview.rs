@@ -1,0 +1,198 @@
+//! The overview: what is wrong first, then every queue, then throughput.
+
+use maud::{html, Markup};
+use serde::Serialize;
+
+use super::{chart, count, href, page, Ctx};
+use crate::dashboard::data::{Overview, QueueRow, OVERDUE_MS};
+use crate::dashboard::format::{span, thousands};
+
+/// A ready job waiting longer than this is reported as late.
+pub const LATE_MS: u64 = 60_000;
+
+/// Something an operator should look at, with where to look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub text: String,
+    pub href: String,
+}
+
+/// What is wrong, worst first: dead jobs, queues nobody serves, late work,
+/// workers that stopped beating.
+pub fn problems(queues: &[QueueRow]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let link = |path: &str, q: &str| href(path, &[("queue", q.to_owned())]);
+    for row in queues {
+        let s = &row.stats;
+        if s.dead > 0 {
+            out.push(Problem {
+                text: format!("{}: {} dead job(s)", s.queue, thousands(s.dead)),
+                href: link("/dead", &s.queue),
+            });
+        }
+    }
+    for row in queues {
+        let s = &row.stats;
+        if row.live_workers == 0 && (s.ready > 0 || s.scheduled > 0) {
+            out.push(Problem {
+                text: format!(
+                    "{}: {} ready and {} scheduled job(s), and no live worker",
+                    s.queue,
+                    thousands(s.ready),
+                    thousands(s.scheduled)
+                ),
+                href: "/workers".into(),
+            });
+        }
+        if row.overdue > 0 {
+            out.push(Problem {
+                text: format!(
+                    "{}: {} scheduled job(s) more than {} past due",
+                    s.queue,
+                    thousands(row.overdue),
+                    span(OVERDUE_MS)
+                ),
+                href: link("/scheduled", &s.queue),
+            });
+        }
+        if let Some(age) = row.oldest_ready_age_ms.filter(|a| *a > LATE_MS) {
+            out.push(Problem {
+                text: format!("{}: the oldest ready job has waited {}", s.queue, span(age)),
+                href: "/workers".into(),
+            });
+        }
+        if s.workers > row.live_workers {
+            out.push(Problem {
+                text: format!(
+                    "{}: {} worker(s) stopped beating; their jobs are being recovered",
+                    s.queue,
+                    s.workers - row.live_workers
+                ),
+                href: "/workers".into(),
+            });
+        }
+    }
+    out
+}
+
+pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
+    let problems = problems(&ov.queues);
+    let total = |f: fn(&QueueRow) -> u64| ov.queues.iter().map(f).sum::<u64>();
+    page(
+        ctx,
+        "Overview",
+        html! {
+            h1 { "Overview" }
+            @if problems.is_empty() {
+                p.ok { "Nothing needs attention." }
+            } @else {
+                ul.problems aria-label="Problems" {
+                    @for p in &problems { li { a href=(p.href) { (p.text) } } }
+                }
+            }
+            div.scroll {
+                table id="queues" {
+                    thead { tr {
+                        th { "Queue" } th.n { "Ready" } th.n { "Scheduled" } th.n { "Processing" }
+                        th.n { "Dead" } th.n { "Done" } th.n { "Workers" } th.n { "Oldest ready" }
+                    } }
+                    tbody {
+                        @for row in &ov.queues {
+                            @let s = &row.stats;
+                            tr data-queue=(s.queue) {
+                                td { (s.queue) }
+                                td.n data-k="ready" { (count(s.ready)) }
+                                td.n data-k="scheduled" { a href=(href("/scheduled", &[("queue", s.queue.clone())])) { (count(s.scheduled)) } }
+                                td.n data-k="processing" { (count(s.processing)) }
+                                td.n.bad[s.dead > 0] data-k="dead" { a href=(href("/dead", &[("queue", s.queue.clone())])) { (count(s.dead)) } }
+                                td.n data-k="done" { (count(s.done)) }
+                                td.n { (row.live_workers) }
+                                td.n.bad[row.oldest_ready_age_ms.is_some_and(|a| a > LATE_MS)] {
+                                    @match row.oldest_ready_age_ms { Some(a) => (span(a)), None => "—" }
+                                }
+                            }
+                        }
+                    }
+                    @if ov.queues.len() > 1 {
+                        tfoot { tr {
+                            th { "All" }
+                            td.n { (count(total(|r| r.stats.ready))) }
+                            td.n { (count(total(|r| r.stats.scheduled))) }
+                            td.n { (count(total(|r| r.stats.processing))) }
+                            td.n { (count(total(|r| r.stats.dead))) }
+                            td.n { (count(total(|r| r.stats.done))) }
+                            td {} td {}
+                        } }
+                    }
+                }
+            }
+            h2 { "Throughput, last hour" }
+            (chart(&ov.throughput))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redspin_core::ops::QueueStats;
+
+    fn row(queue: &str, f: impl FnOnce(&mut QueueRow)) -> QueueRow {
+        let mut r = QueueRow {
+            stats: QueueStats {
+                queue: queue.into(),
+                workers: 1,
+                ..QueueStats::default()
+            },
+            oldest_ready_age_ms: None,
+            overdue: 0,
+            live_workers: 1,
+        };
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn problems_come_worst_first() {
+        let cases: Vec<(Vec<QueueRow>, Vec<&str>)> = vec![
+            (vec![row("a", |_| {})], vec![]),
+            (
+                vec![row("a", |r| r.stats.dead = 1200)],
+                vec!["a: 1,200 dead job(s)"],
+            ),
+            (
+                vec![row("a", |r| {
+                    r.stats.ready = 3;
+                    r.live_workers = 0;
+                    r.stats.workers = 0;
+                })],
+                vec!["a: 3 ready and 0 scheduled job(s), and no live worker"],
+            ),
+            (
+                vec![row("a", |r| r.overdue = 2), row("b", |r| r.stats.dead = 1)],
+                vec![
+                    "b: 1 dead job(s)",
+                    "a: 2 scheduled job(s) more than 5 s past due",
+                ],
+            ),
+            (
+                vec![row("a", |r| r.oldest_ready_age_ms = Some(LATE_MS + 1))],
+                vec!["a: the oldest ready job has waited 1 min"],
+            ),
+            (
+                vec![row("a", |r| r.oldest_ready_age_ms = Some(LATE_MS))],
+                vec![],
+            ),
+            (
+                vec![row("a", |r| r.stats.workers = 3)],
+                vec!["a: 2 worker(s) stopped beating; their jobs are being recovered"],
+            ),
+        ];
+        for (rows, want) in cases {
+            let got: Vec<String> = problems(&rows).into_iter().map(|p| p.text).collect();
+            assert_eq!(got, want);
+        }
+        let p = problems(&[row("q 1", |r| r.stats.dead = 1)]);
+        assert_eq!(p[0].href, "/dead?queue=q+1");
+    }
+}

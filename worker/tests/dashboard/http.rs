@@ -1,0 +1,489 @@
+//! Every route and action over HTTP against a private Redis.
+
+use redspin_core::JobState;
+use serde_json::Value;
+
+use super::support::*;
+
+#[tokio::test]
+async fn signing_in_is_needed_and_the_token_never_travels_in_a_url() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let res = http().get(dash.at("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login");
+    let (status, body) = dash.api("/api/overview", "").await;
+    assert_eq!(status, 401);
+    assert!(
+        body["error"].as_str().unwrap().contains("sign in"),
+        "{body}"
+    );
+    let (status, form) = dash.get("/login", "").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("method=\"post\" action=\"/login\""), "{form}");
+    assert!(form.contains("type=\"password\" name=\"token\""));
+
+    // A wrong token: 401 and no cookie.
+    let res = http()
+        .post(dash.at("/login"))
+        .form(&[("token", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("set-cookie").is_none());
+
+    // The right one: a session cookie, HttpOnly and SameSite=Strict.
+    let res = http()
+        .post(dash.at("/login"))
+        .form(&[("token", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let set = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(!set.contains(TOKEN), "the cookie is not the token");
+    let cookie = dash.sign_in().await;
+    let (status, page) = dash.get("/", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>Overview</h1>") && page.contains("Sign out"));
+    // A tampered cookie is no session.
+    let (status, _) = dash.get("/api/overview", &format!("{cookie}0")).await;
+    assert_eq!(status, 401);
+
+    // Scripts: the bearer token, for reading only.
+    let bearer = |t: &str| http().get(dash.at("/api/overview")).bearer_auth(t).send();
+    assert_eq!(bearer(TOKEN).await.unwrap().status(), 200);
+    assert_eq!(bearer("wrong").await.unwrap().status(), 401);
+    let res = http()
+        .post(dash.at("/dead/purge-all"))
+        .bearer_auth(TOKEN)
+        .form(&[("queue", "default")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "actions need a signed-in browser");
+
+    // Signing out clears the cookie.
+    let (_, page) = dash.get("/", &cookie).await;
+    let res = http()
+        .post(dash.at("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    dash.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_token_it_serves_loopback_only() {
+    let dash = Dash::start(None).await;
+    let (status, page) = dash.get("/", "").await;
+    assert_eq!(status, 200, "no sign-in without a token");
+    assert!(!page.contains("Sign out"));
+    // A page elsewhere that rebinds its name to 127.0.0.1 is refused.
+    let res = http()
+        .get(dash.at("/api/overview"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("loopback"));
+    // And it refuses to listen anywhere but loopback.
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let state = redspin_worker::dashboard::AppState {
+        board: redspin_worker::dashboard::Board::new(dash.client.clone()),
+        auth: std::sync::Arc::new(redspin_worker::dashboard::Auth::new(None, false).unwrap()),
+    };
+    let err = redspin_worker::dashboard::serve(listener, state, async {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("without a token"), "{err}");
+    dash.stop().await;
+}
+
+#[tokio::test]
+async fn actions_need_the_session_csrf_token_and_really_move_jobs() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let c = &dash.client;
+    let ids = enqueue(c, "default", "doomed", 3, 0).await;
+    work(&dash, "default", 0, 3).await;
+    let cookie = dash.sign_in().await;
+    let (_, page) = dash.get("/dead?queue=default", &cookie).await;
+    let token = csrf(&page);
+    let job = |id: &str| {
+        let id = id.to_owned();
+        async move { c.status("default", &id).await.unwrap().unwrap() }
+    };
+    let at = job(&ids[0]).await.updated_at.unwrap().to_string();
+    let fields = |csrf: &str| {
+        vec![
+            ("queue", "default".to_string()),
+            ("id", ids[0].clone()),
+            ("at", at.clone()),
+            ("csrf", csrf.to_string()),
+        ]
+    };
+
+    // No CSRF field, another session's, or a stale one: 403, nothing moves.
+    let other = dash.sign_in().await;
+    let (_, other_page) = dash.get("/dead", &other).await;
+    for bad in ["", "0".repeat(64).as_str(), csrf(&other_page).as_str()] {
+        let f = fields(bad);
+        let form: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _) = dash.post("/dead/retry", &cookie, &form).await;
+        assert_eq!(status, 403, "csrf {bad:?}");
+        assert_eq!(job(&ids[0]).await.state, JobState::Dead);
+    }
+
+    // Retry one: back in the ready list with a fresh budget.
+    let f = fields(&token);
+    let form: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location) = dash.post("/dead/retry", &cookie, &form).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/dead?queue=default&notice=retry&n=1")
+    );
+    assert_eq!(job(&ids[0]).await.state, JobState::Queued);
+    let s = c.stats("default").await.unwrap();
+    assert_eq!((s.ready, s.dead), (1, 2));
+    let (_, page) = dash.get(&location, &cookie).await;
+    assert!(page.contains("The job was sent back to its queue."));
+    // Again: it is no longer there, and the page says so.
+    let (_, location) = dash.post("/dead/retry", &cookie, &form).await;
+    assert!(location.ends_with("n=0"), "{location}");
+
+    // Delete one.
+    let at1 = job(&ids[1]).await.updated_at.unwrap().to_string();
+    let (status, _) = dash
+        .post(
+            "/dead/delete",
+            &cookie,
+            &[
+                ("queue", "default"),
+                ("id", &ids[1]),
+                ("at", &at1),
+                ("csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(c.stats("default").await.unwrap().dead, 1);
+
+    // Retry all, after a confirmation page that shows the count.
+    enqueue(c, "default", "doomed", 4, 0).await;
+    c.dead_retry("default", &redspin_worker::Selection::All)
+        .await
+        .unwrap();
+    work(&dash, "default", 0, 5).await;
+    let dead = c.stats("default").await.unwrap().dead;
+    let (status, confirm) = dash
+        .get("/dead/confirm?queue=default&action=retry-all", &cookie)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains(&format!("{dead} dead job(s)")),
+        "{confirm}"
+    );
+    let (_, location) = dash
+        .post(
+            "/dead/retry-all",
+            &cookie,
+            &[("queue", "default"), ("csrf", &csrf(&confirm))],
+        )
+        .await;
+    assert_eq!(
+        location,
+        format!("/dead?queue=default&notice=retry-all&n={dead}")
+    );
+    assert_eq!(c.stats("default").await.unwrap().dead, 0);
+
+    // Purge all.
+    work(&dash, "default", 0, dead).await;
+    let (_, location) = dash
+        .post(
+            "/dead/purge-all",
+            &cookie,
+            &[("queue", "default"), ("csrf", &token)],
+        )
+        .await;
+    assert!(location.contains("notice=purge-all"));
+    assert_eq!(c.stats("default").await.unwrap().dead, 0);
+
+    // Run a scheduled job now.
+    let later = enqueue(c, "default", "ok", 1, 3_600_000).await;
+    let run_at = job(&later[0]).await.run_at.unwrap().to_string();
+    let (_, location) = dash
+        .post(
+            "/scheduled/run-now",
+            &cookie,
+            &[
+                ("queue", "default"),
+                ("id", &later[0]),
+                ("at", &run_at),
+                ("csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(location, "/scheduled?queue=default&notice=run-now&n=1");
+    let s = job(&later[0]).await;
+    assert_eq!(s.state, JobState::Queued);
+    assert!(
+        s.run_at.unwrap() < run_at.parse::<u64>().unwrap(),
+        "due now"
+    );
+    assert_eq!(c.stats("default").await.unwrap().scheduled, 0);
+
+    // Bad forms: clear 400s.
+    for (path, form) in [
+        (
+            "/dead/retry",
+            vec![("queue", "default"), ("id", "x"), ("csrf", token.as_str())],
+        ),
+        (
+            "/dead/retry",
+            vec![
+                ("queue", "bad{queue}"),
+                ("id", "x"),
+                ("at", "1"),
+                ("csrf", token.as_str()),
+            ],
+        ),
+        (
+            "/scheduled/run-now",
+            vec![
+                ("queue", "default"),
+                ("id", ""),
+                ("at", "1"),
+                ("csrf", token.as_str()),
+            ],
+        ),
+    ] {
+        let (status, _) = dash.post(path, &cookie, &form).await;
+        assert_eq!(status, 400, "{path} {form:?}");
+    }
+    dash.stop().await;
+}
+
+#[tokio::test]
+async fn lists_are_paginated_and_payloads_elided() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let c = &dash.client;
+    enqueue(c, "default", "doomed", 120, 0).await;
+    work(&dash, "default", 0, 120).await;
+    let cookie = dash.sign_in().await;
+    let rows = |page: &str| page.matches("<tr data-id=").count();
+    let (_, p1) = dash.get("/dead", &cookie).await;
+    assert_eq!(rows(&p1), 50);
+    assert!(p1.contains("Page 1 of 3 · 120 job(s)"), "pager");
+    let (_, p3) = dash.get("/dead?queue=default&page=3", &cookie).await;
+    assert_eq!(rows(&p3), 20);
+    let (status, api) = dash.api("/api/dead?queue=default&page=3", &cookie).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            api["total"].as_u64(),
+            api["entries"].as_array().unwrap().len()
+        ),
+        (Some(120), 20)
+    );
+    for page in [&p1, &p3, &api.to_string()] {
+        assert!(
+            !page.contains("hunter2") && !page.contains("SECRETPATH"),
+            "secrets elided"
+        );
+        assert!(page.contains("[elided]") && page.contains("hooks.example.com"));
+    }
+    for bad in [
+        "/api/dead?page=0",
+        "/api/dead?page=x",
+        "/api/dead?queue=%7Bx%7D",
+        "/api/jobs/a%20b",
+    ] {
+        let (status, body) = dash.api(bad, &cookie).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body["error"].is_string());
+    }
+    let sched = enqueue(c, "default", "ok", 60, 600_000).await;
+    let (_, s1) = dash.get("/scheduled?queue=default", &cookie).await;
+    assert_eq!(rows(&s1), 50);
+    assert!(s1.contains(&sched[0]), "soonest first");
+    let (_, s2) = dash
+        .api("/api/scheduled?queue=default&page=2", &cookie)
+        .await;
+    assert_eq!(s2["entries"].as_array().unwrap().len(), 10);
+    dash.stop().await;
+}
+
+#[tokio::test]
+async fn overview_workers_and_jobs_show_what_redis_holds() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let c = &dash.client;
+    c.register_queue("mail").await.unwrap();
+    enqueue(c, "mail", "ok", 7, 0).await;
+    enqueue(c, "mail", "doomed", 2, 0).await;
+    work(&dash, "mail", 7, 2).await;
+    let ready = enqueue(c, "default", "ok", 3, 0).await;
+    enqueue(c, "default", "ok", 2, 600_000).await;
+    let cookie = dash.sign_in().await;
+    let (status, ov) = dash.api("/api/overview", &cookie).await;
+    assert_eq!(status, 200);
+    let q = |name: &str| {
+        ov["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["queue"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (q("mail")["done"].as_u64(), q("mail")["dead"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert_eq!(
+        (
+            q("default")["ready"].as_u64(),
+            q("default")["scheduled"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert!(q("default")["oldest_ready_age_ms"].as_u64().is_some());
+    // Throughput from the per-minute counters the worker keeps.
+    let sum = |k: &str| {
+        ov["throughput"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m[k].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!((sum("done"), sum("failed")), (7, 2));
+    assert_eq!(ov["throughput"].as_array().unwrap().len(), 60);
+    let problems = ov["problems"].to_string();
+    assert!(
+        problems.contains("mail: 2 dead job(s)") && problems.contains("no live worker"),
+        "{problems}"
+    );
+    let (_, page) = dash.get("/", &cookie).await;
+    assert!(
+        page.contains("<svg") && page.contains("7 done, 2 failed"),
+        "chart"
+    );
+
+    // A job in each state, found by id.
+    let (_, queued) = dash.get(&format!("/job?id={}", ready[0]), &cookie).await;
+    assert!(
+        queued.contains("data-state=\"queued\"") && queued.contains("&quot;n&quot;: 0"),
+        "payload shown"
+    );
+    let (status, body) = dash.api(&format!("/api/jobs/{}", ready[1]), &cookie).await;
+    assert_eq!(
+        (status, body["status"]["state"].as_str()),
+        (200, Some("queued"))
+    );
+    assert_eq!(body["payload"]["password"], "[elided]");
+    let (status, _) = dash.get("/job?id=no-such-job", &cookie).await;
+    assert_eq!(status, 404);
+    let (status, _) = dash.get("/job?id=", &cookie).await;
+    assert_eq!(status, 400);
+
+    // A live worker and the job it is running.
+    let (release, held) = tokio::sync::oneshot::channel::<()>();
+    let held = std::sync::Arc::new(tokio::sync::Mutex::new(Some(held)));
+    let mut registry = redspin_worker::Registry::new();
+    registry.register("ok", move |_ctx: redspin_worker::JobContext| {
+        let held = held.clone();
+        async move {
+            if let Some(rx) = held.lock().await.take() {
+                let _ = rx.await;
+            }
+            Ok(())
+        }
+    });
+    let config = redspin_worker::WorkerConfig {
+        redis_url: dash.redis.url().to_owned(),
+        schema: schema(&dash.redis),
+        concurrency: 1,
+        ..redspin_worker::WorkerConfig::default()
+    };
+    let id = config.worker_id.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(
+        redspin_worker::Worker::new(config, registry).run(async move {
+            let _ = stopped.await;
+        }),
+    );
+    let (_, workers) = redspin_testsupport::eventually(WAIT, "the worker runs a job", || async {
+        let (_, w) = dash.api("/api/workers", &cookie).await;
+        let running = w["workers"][0]["running"].as_array().map_or(0, |r| r.len());
+        (running == 1).then_some(((), w))
+    })
+    .await;
+    let w = &workers["workers"][0];
+    assert_eq!(w["id"], id.as_str());
+    assert_eq!(w["alive"], true);
+    assert_eq!(w["info"]["pid"], std::process::id());
+    assert_eq!(w["info"]["concurrency"], 1);
+    assert_eq!(w["running"][0]["id"], ready[0].as_str());
+    let (_, page) = dash.get("/workers", &cookie).await;
+    assert!(page.contains(&id) && page.contains("Running for"));
+    let _ = release.send(());
+    let _ = stop.send(());
+    worker.await.unwrap().unwrap();
+    dash.stop().await;
+}
+
+#[tokio::test]
+async fn odd_bytes_in_redis_do_not_break_a_page() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let q = dash.client.schema().queue("default").unwrap();
+    let mut r = dash.client.redis().connection();
+    let _: () = redis::pipe()
+        .zadd(q.dead(), "not json \u{0}\u{7f}", 5)
+        .zadd(q.scheduled(), "{\"id\": 5}", 6)
+        .rpush(q.ready(), "[]")
+        .sadd(q.workers(), "ghost")
+        .set(q.heartbeat("ghost"), "{\"pid\": \"many\"}")
+        .rpush(q.processing("ghost"), "\u{1}")
+        .hset(
+            q.minute(redspin_core::ops::minute_of(
+                redspin_worker::redis_ops::now_ms(),
+            )),
+            "done",
+            "lots",
+        )
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let cookie = dash.sign_in().await;
+    for path in [
+        "/",
+        "/workers",
+        "/dead",
+        "/scheduled",
+        "/api/overview",
+        "/api/workers",
+        "/api/dead",
+        "/api/scheduled",
+    ] {
+        let (status, body) = dash.get(path, &cookie).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let (_, dead) = dash.get("/dead", &cookie).await;
+    assert!(dead.contains("unreadable entry"));
+    let (_, workers) = dash.get("/workers", &cookie).await;
+    assert!(workers.contains("unreadable envelope"));
+    dash.stop().await;
+}

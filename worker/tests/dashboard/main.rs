@@ -1,0 +1,6 @@
+//! The dashboard's tests: HTTP-level tests of every route and action, and a
+//! real browser (headless Chromium over WebDriver) signing in and clicking.
+
+mod browser;
+mod http;
+mod support;
