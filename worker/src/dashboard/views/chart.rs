@@ -10,17 +10,18 @@ const H: f64 = 160.0;
 /// Room for the axis labels.
 const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 20.0;
+const TOP: f64 = 10.0;
 
 /// The polyline points of `values` scaled to the plot area, highest at `max`.
 pub fn points(values: &[f64], max: f64) -> String {
     let n = values.len().max(2) - 1;
-    let (pw, ph) = (W - LEFT, H - BOTTOM);
+    let (pw, ph) = (W - LEFT, H - BOTTOM - TOP);
     values
         .iter()
         .enumerate()
         .map(|(i, v)| {
             let x = LEFT + pw * i as f64 / n as f64;
-            let y = ph - ph * (v / max).clamp(0.0, 1.0);
+            let y = TOP + ph - ph * (v / max).clamp(0.0, 1.0);
             format!("{x:.1},{y:.1}")
         })
         .collect::<Vec<_>>()
@@ -56,16 +57,16 @@ pub fn chart(series: &[Minute]) -> Markup {
     let max = nice_max(done.iter().chain(&failed).copied().fold(0.0, f64::max));
     let total_done: u64 = series.iter().map(|m| m.done).sum();
     let total_failed: u64 = series.iter().map(|m| m.failed).sum();
-    let ph = H - BOTTOM;
+    let ph = H - BOTTOM - TOP;
     html! {
         figure.chart {
-            svg viewBox=(format!("0 0 {W} {H}")) role="img" aria-labelledby="chart-title" preserveAspectRatio="none" {
+            svg viewBox=(format!("0 0 {W} {H}")) role="img" aria-labelledby="chart-title" {
                 title id="chart-title" {
                     "Jobs done and attempts failed per second over the last hour: "
                     (total_done) " done, " (total_failed) " failed"
                 }
                 @for frac in [0.0, 0.5, 1.0] {
-                    @let y = ph - ph * frac;
+                    @let y = TOP + ph - ph * frac;
                     line.grid x1=(LEFT) x2=(W) y1=(y) y2=(y) {}
                     text.axis x=(LEFT - 6.0) y=(y + 4.0) text-anchor="end" { (label(max * frac)) }
                 }
@@ -110,9 +111,9 @@ mod tests {
     fn points_span_the_plot_and_clamp() {
         assert_eq!(
             points(&[0.0, 2.0, 1.0], 2.0),
-            "48.0,140.0 384.0,0.0 720.0,70.0"
+            "48.0,140.0 384.0,10.0 720.0,75.0"
         );
-        assert_eq!(points(&[5.0], 2.0), "48.0,0.0");
+        assert_eq!(points(&[5.0], 2.0), "48.0,10.0");
         assert_eq!(points(&[], 1.0), "");
     }
 }

@@ -46,17 +46,17 @@ fn job_cells(ctx: &Ctx, e: &Entry) -> Markup {
     html! {
         @match &e.job {
             Some(j) => {
-                td { a href=(job_href(&j.id)) { code { (j.id) } } }
+                td.id { a href=(job_href(&j.id)) { code { (j.id) } } }
                 td { (j.kind) }
                 td { (when(ctx.now, e.at)) }
                 td.n { (j.attempts) "/" (j.max_attempts) }
                 td.err { (truncate(j.last_error.as_deref().unwrap_or(""), ERROR_SHOWN)) }
-                td { code.preview { (preview(&j.payload, PREVIEW)) } }
+                td.wide { code.preview { (preview(&j.payload, PREVIEW)) } }
             }
             None => {
                 td colspan="2" { em { "unreadable entry (" (e.raw.len()) " bytes)" } }
                 td { (when(ctx.now, e.at)) }
-                td {} td {} td {}
+                td {} td {} td.wide {}
             }
         }
     }
@@ -72,12 +72,12 @@ pub fn scheduled(ctx: &Ctx, all: &[(String, u64)], p: &Page) -> Markup {
             (queues("/scheduled", all, &p.queue))
             @if p.entries.is_empty() { p.empty { "Nothing scheduled in " (p.queue) "." } } @else {
                 div.scroll { table id="jobs" {
-                    thead { tr { th { "Job" } th { "Type" } th { "Due" } th.n { "Attempts" } th { "Last error" } th { "Payload" } th {} } }
+                    thead { tr { th { "Job" } th { "Type" } th { "Due" } th.n { "Attempts" } th { "Last error" } th.wide { "Payload" } th {} } }
                     tbody {
                         @for e in &p.entries {
                             tr data-id=[e.job.as_ref().map(|j| &j.id)] {
                                 (job_cells(ctx, e))
-                                td { @if let Some(j) = &e.job {
+                                td.actions { @if let Some(j) = &e.job {
                                     (action(ctx, "/scheduled/run-now", &[("queue", p.queue.clone()), ("id", j.id.clone()), ("at", e.at.to_string())], "Run now", ""))
                                 } }
                             }
@@ -111,7 +111,7 @@ pub fn dead(ctx: &Ctx, all: &[(String, u64)], p: &Page) -> Markup {
                     a.button.danger href=(confirm("purge-all")) { "Purge all " (thousands(p.total)) }
                 }
                 div.scroll { table id="jobs" {
-                    thead { tr { th { "Job" } th { "Type" } th { "Died" } th.n { "Attempts" } th { "Last error" } th { "Payload" } th {} } }
+                    thead { tr { th { "Job" } th { "Type" } th { "Died" } th.n { "Attempts" } th { "Last error" } th.wide { "Payload" } th {} } }
                     tbody {
                         @for e in &p.entries {
                             tr data-id=[e.job.as_ref().map(|j| &j.id)] {
