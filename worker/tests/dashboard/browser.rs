@@ -81,13 +81,16 @@ fn screenshots() -> PathBuf {
     dir
 }
 
+/// The rendered text of the first element matching `css`, read in one
+/// script call (the live refresh may replace elements between a find and a
+/// read).
 async fn text(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let script =
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null;";
+    match b.execute(script, vec![json!(css)]).await.unwrap() {
+        Value::String(s) => s,
+        other => panic!("{css}: no such element ({other})"),
+    }
 }
 
 async fn shot(b: &Client, name: &str) {
