@@ -81,6 +81,11 @@ impl WorkerConfig {
     pub fn heartbeat_every(&self) -> Duration {
         self.heartbeat_ttl() / 3
     }
+    /// How long a dead worker stays registered (its list emptied on every
+    /// reap) after it was first found dead: four recovery bounds.
+    pub fn forget_dead_after(&self) -> Duration {
+        self.recovery_timeout * 4
+    }
     /// How often dead workers are looked for. A dead worker's heartbeat
     /// lapses within `ttl`, and a reap follows within `ttl / 2`: recovery
     /// takes at most 3/4 of `recovery_timeout`.

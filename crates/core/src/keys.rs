@@ -11,6 +11,7 @@
 //! | `P:{q}:scheduled` | zset | envelopes due later, scored by due time (ms) |
 //! | `P:{q}:processing:W` | list | envelopes worker `W` is running |
 //! | `P:{q}:workers` | set | ids of workers that own a processing list |
+//! | `P:{q}:dead-workers` | zset | workers found dead (heartbeat lapsed), scored by when; forgotten after a grace period |
 //! | `P:{q}:heartbeat:W` | string | present while worker `W` is alive (TTL); holds its description (JSON: host, pid, queues, concurrency, started, last beat) |
 //! | `P:{q}:dead` | zset | envelopes that failed for good, scored by time of death |
 //! | `P:{q}:job:ID` | hash | the status record of job `ID` |
@@ -170,6 +171,11 @@ impl QueueKeys {
     pub fn workers(&self) -> String {
         format!("{}:workers", self.base)
     }
+    /// Workers found dead, scored by when (ms): the reapers keep emptying
+    /// their lists for a grace period before forgetting them.
+    pub fn dead_workers(&self) -> String {
+        format!("{}:dead-workers", self.base)
+    }
     pub fn heartbeat(&self, worker: &str) -> String {
         format!("{}:heartbeat:{}", self.base, worker)
     }
@@ -219,6 +225,7 @@ mod tests {
             (q.owner("j1"), "app:{mail}:owner:j1"),
             (q.stats(), "app:{mail}:stats"),
             (q.wake(), "app:{mail}:wake"),
+            (q.dead_workers(), "app:{mail}:dead-workers"),
             (q.minute(29_000_000), "app:{mail}:minute:29000000"),
         ];
         for (got, want) in cases {

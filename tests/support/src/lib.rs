@@ -123,6 +123,30 @@ impl TestRedis {
         }
     }
 
+    /// Freezes the server (SIGSTOP): it keeps its connections and answers
+    /// nothing until [`thaw`](Self::thaw), as a stalled Redis does.
+    pub fn freeze(&self) {
+        self.signal("STOP");
+    }
+
+    /// Resumes a frozen server (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let child = self
+            .child
+            .as_ref()
+            .expect("only a private server can be signalled");
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{sig} redis-server");
+    }
+
     /// Starts the private server again on the same port.
     pub fn restart(&mut self) {
         assert!(self.port != 0, "only a private server can be restarted");

@@ -6,31 +6,34 @@ use std::sync::Arc;
 use redspin_core::{ops::Ack, QueueKeys};
 use tokio::sync::mpsc;
 
-use super::{persist, Shared};
+use super::{inflight::Held, persist, Shared};
 use crate::metrics::Metrics;
 use crate::redis_ops::now_ms;
 
 /// Most acks in one script run.
 const MAX_ACKS: usize = 500;
 
-/// A finished job: the envelope as claimed, and its id.
-#[derive(Debug)]
+/// A finished job: the envelope as claimed (held until the ack is
+/// recorded), and its id.
 pub(crate) struct AckItem {
-    pub raw: Vec<u8>,
+    pub held: Held,
     pub id: String,
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Receiver<AckItem>) {
     let label = Metrics::label(queue.name());
-    let mut batch: Vec<(Vec<u8>, String)> = Vec::with_capacity(MAX_ACKS);
     while let Some(first) = rx.recv().await {
-        batch.push((first.raw, first.id));
-        while batch.len() < MAX_ACKS {
+        let mut items = vec![first];
+        while items.len() < MAX_ACKS {
             match rx.try_recv() {
-                Ok(item) => batch.push((item.raw, item.id)),
+                Ok(item) => items.push(item),
                 Err(_) => break,
             }
         }
+        let batch: Vec<(Vec<u8>, String)> = items
+            .iter()
+            .map(|i| (i.held.raw().to_vec(), i.id.clone()))
+            .collect();
         let op = Ack {
             queue: &queue,
             worker: &shared.config.worker_id,
@@ -52,6 +55,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Rec
                 );
             }
         }
-        batch.clear();
+        // The envelopes stop being held only now that the ack is recorded.
+        drop(items);
     }
 }

@@ -1,14 +1,15 @@
 //! One job, from claimed envelope to its outcome: decode, look up the
 //! handler, run it (a panic is a failed attempt), then ack, retry or bury.
+//! The envelope stays held (see `inflight`) until its outcome is recorded.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use redspin_core::ops::{Bury, Fetched, Retry};
+use redspin_core::ops::{Bury, Retry};
 use redspin_core::{Job, QueueKeys};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
-use super::{acker::AckItem, ms, persist, Shared};
+use super::{acker::AckItem, inflight::Held, ms, persist, Shared};
 use crate::handler::{HandlerError, JobContext};
 use crate::metrics::Metrics;
 use crate::redis_ops::now_ms;
@@ -19,11 +20,12 @@ pub const MALFORMED_TYPE: &str = "malformed";
 pub(crate) async fn run(
     shared: Arc<Shared>,
     queue: QueueKeys,
-    item: Fetched,
+    held: Held,
+    lost: u32,
     _permit: OwnedSemaphorePermit,
     acks: mpsc::Sender<AckItem>,
 ) {
-    let raw = item.raw;
+    let raw = held.raw().to_vec();
     let job = match Job::from_json(&raw) {
         Ok(job) => job,
         Err(e) => {
@@ -33,10 +35,10 @@ pub(crate) async fn run(
             return;
         }
     };
-    if item.lost > 0 && job.attempts.saturating_add(item.lost) >= job.max_attempts {
+    if lost > 0 && job.attempts.saturating_add(lost) >= job.max_attempts {
         let error = format!(
             "the job was running on a worker that died {} time(s); giving up after {} attempt(s)",
-            item.lost, job.max_attempts
+            lost, job.max_attempts
         );
         let keep = job.failed(&error, job.run_at);
         bury(&shared, &queue, &raw, keep).await;
@@ -87,7 +89,7 @@ pub(crate) async fn run(
             // stays in the processing list and is handed back.
             let _ = acks
                 .send(AckItem {
-                    raw,
+                    held,
                     id: job.id.clone(),
                 })
                 .await;

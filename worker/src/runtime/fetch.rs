@@ -1,15 +1,26 @@
 //! The fetch loop of one queue: claim as many jobs as there are free
 //! handler slots, block on `BLMOVE` while the queue is empty, and spawn one
 //! task per job.
+//!
+//! A claim or `BLMOVE` whose reply never arrives (a timeout, a dropped
+//! connection, Redis frozen) may still have moved envelopes into this
+//! worker's processing list. So after any fetch error, and every
+//! `recovery_timeout` anyway, the loop reconciles that list with what it
+//! really holds ([`InFlight`]) and hands the rest back, atomically. It does
+//! so between claims, never beside one.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use redspin_core::{ops::Fetch, QueueKeys, Value};
+use redspin_core::{
+    ops::{Fetch, Reconcile},
+    QueueKeys, Value,
+};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
 
-use super::{acker::AckItem, execute, Shared, BLOCK_SECS};
+use super::inflight::{Held, InFlight};
+use super::{acker::AckItem, execute, ms, Shared, BLOCK_SECS};
 use crate::redis_ops::{now_ms, Redis};
 
 pub(crate) async fn run(
@@ -23,11 +34,31 @@ pub(crate) async fn run(
     let worker = shared.config.worker_id.clone();
     let mut error_delay = Duration::from_millis(50);
     let mut carried: Option<Vec<u8>> = None;
+    let inflight = InFlight::default();
+    let every = shared.config.recovery_timeout;
+    let mut reconcile_at = tokio::time::Instant::now() + every;
+    let mut must_reconcile = false;
     loop {
         let first = tokio::select! {
             p = slots.clone().acquire_owned() => p.expect("the slot semaphore is never closed"),
             _ = shared.stop.cancelled() => return,
         };
+        if must_reconcile || tokio::time::Instant::now() >= reconcile_at {
+            if let Err(e) = reconcile(&shared, &queue, &worker, &inflight, carried.as_deref()).await
+            {
+                tracing::warn!(queue = queue.name(), error = %e, "reconciling the processing list failed; trying again in {error_delay:?}");
+                drop(first);
+                must_reconcile = true;
+                tokio::select! {
+                    _ = tokio::time::sleep(error_delay) => {}
+                    _ = shared.stop.cancelled() => return,
+                }
+                error_delay = (error_delay * 2).min(Duration::from_secs(2));
+                continue;
+            }
+            must_reconcile = false;
+            reconcile_at = tokio::time::Instant::now() + every;
+        }
         let mut permits: Vec<OwnedSemaphorePermit> = vec![first];
         while permits.len() < shared.config.fetch_batch {
             match slots.clone().try_acquire_owned() {
@@ -66,7 +97,8 @@ pub(crate) async fn run(
                     jobs.spawn(execute::run(
                         shared.clone(),
                         queue.clone(),
-                        item,
+                        Held::new(&inflight, item.raw),
+                        item.lost,
                         permit,
                         acks.clone(),
                     ));
@@ -75,6 +107,7 @@ pub(crate) async fn run(
             Err(e) => {
                 tracing::warn!(queue = queue.name(), error = %e, "fetch failed; trying again in {error_delay:?}");
                 drop(permits);
+                must_reconcile = true;
                 tokio::select! {
                     _ = tokio::time::sleep(error_delay) => {}
                     _ = shared.stop.cancelled() => return,
@@ -101,6 +134,40 @@ async fn claim(
         max,
         now_ms: now_ms(),
         blocked,
+        heartbeat_ttl_ms: ms(shared.config.heartbeat_ttl()),
     };
     shared.redis.run(&op).await
+}
+
+/// Hands back what the processing list holds beyond the jobs in flight and
+/// the envelope carried from a `BLMOVE` whose claim failed.
+async fn reconcile(
+    shared: &Shared,
+    queue: &QueueKeys,
+    worker: &str,
+    inflight: &InFlight,
+    carried: Option<&[u8]>,
+) -> crate::Result<()> {
+    let mut running = inflight.snapshot();
+    running.extend(carried.map(<[u8]>::to_vec));
+    let op = Reconcile {
+        queue,
+        worker,
+        running: &running,
+        now_ms: now_ms(),
+    };
+    let n = shared.redis.run(&op).await?;
+    if n > 0 {
+        tracing::warn!(
+            queue = queue.name(),
+            jobs = n,
+            "handed back jobs this worker's processing list held but it was not running (a claim whose reply was lost)"
+        );
+        shared
+            .metrics
+            .recovered
+            .get_or_create(&crate::metrics::Metrics::label(queue.name()))
+            .inc_by(n as u64);
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@
 mod acker;
 mod execute;
 mod fetch;
+mod inflight;
 mod liveness;
 mod promote;
 mod wake;

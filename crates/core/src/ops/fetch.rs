@@ -9,6 +9,9 @@ pub struct Fetch<'a> {
     pub max: usize,
     pub now_ms: u64,
     pub blocked: Option<&'a [u8]>,
+    /// The claim (re-)registers the worker and sets its heartbeat for this
+    /// long when it is missing.
+    pub heartbeat_ttl_ms: u64,
 }
 
 /// A claimed envelope as raw bytes (it may be malformed: the worker decides)
@@ -38,12 +41,19 @@ impl Op for Fetch<'_> {
         let q = self.queue;
         Request::Script(ScriptCall {
             script: &scripts::FETCH,
-            keys: vec![q.ready(), q.processing(self.worker)],
+            keys: vec![
+                q.ready(),
+                q.processing(self.worker),
+                q.workers(),
+                q.heartbeat(self.worker),
+            ],
             args: vec![
                 self.max.clamp(1, super::MAX_BATCH).into(),
                 self.now_ms.into(),
                 q.base().into(),
                 crate::Arg::Bytes(self.blocked.unwrap_or_default().to_vec()),
+                self.worker.into(),
+                self.heartbeat_ttl_ms.max(1).into(),
             ],
         })
     }

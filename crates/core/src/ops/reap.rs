@@ -1,10 +1,13 @@
 use crate::{scripts, CoreError, Op, QueueKeys, Request, ScriptCall, Value};
 
-/// Recover the in-flight jobs of every worker whose heartbeat expired.
+/// Recover the in-flight jobs of every worker whose heartbeat expired. A
+/// dead worker is forgotten `forget_after_ms` after it was first found dead
+/// (its list is emptied on every reap until then).
 #[derive(Debug, Clone)]
 pub struct Reap<'a> {
     pub queue: &'a QueueKeys,
     pub now_ms: u64,
+    pub forget_after_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,8 +23,12 @@ impl Op for Reap<'_> {
         let q = self.queue;
         Request::Script(ScriptCall {
             script: &scripts::REAP,
-            keys: vec![q.workers(), q.ready()],
-            args: vec![q.base().into(), self.now_ms.into()],
+            keys: vec![q.workers(), q.ready(), q.dead_workers()],
+            args: vec![
+                q.base().into(),
+                self.now_ms.into(),
+                self.forget_after_ms.into(),
+            ],
         })
     }
 
@@ -61,6 +68,7 @@ impl Op for Requeue<'_> {
                 q.ready(),
                 q.workers(),
                 q.heartbeat(self.worker),
+                q.dead_workers(),
             ],
             args: vec![q.base().into(), self.now_ms.into(), self.worker.into()],
         })

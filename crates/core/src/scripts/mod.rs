@@ -56,12 +56,13 @@ script!(REVIVE, "revive");
 script!(STATS, "stats");
 script!(HEARTBEAT, "heartbeat");
 script!(RUN_NOW, "run_now");
+script!(RECONCILE, "reconcile");
 
 /// All scripts, for loading them up front.
-pub fn all() -> [&'static Script; 12] {
+pub fn all() -> [&'static Script; 13] {
     [
         &ENQUEUE, &PROMOTE, &FETCH, &ACK, &RETRY, &BURY, &REAP, &REQUEUE, &REVIVE, &STATS,
-        &HEARTBEAT, &RUN_NOW,
+        &HEARTBEAT, &RUN_NOW, &RECONCILE,
     ]
 }
 
