@@ -28,6 +28,10 @@ pub struct TestRedis {
     url: String,
     /// A key prefix unique to this test.
     pub prefix: String,
+    /// Persistence settings (`--appendonly ...`); empty: none.
+    persistence: Vec<String>,
+    /// The data directory of a durable server, removed on drop.
+    dir: Option<std::path::PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -56,12 +60,15 @@ impl TestRedis {
     /// Starts a private server, or falls back to `REDIS_URL`.
     pub fn start() -> Self {
         let port = free_port();
-        match Self::spawn(port) {
+        let persistence = Vec::new();
+        match Self::spawn(port, &persistence, &std::env::temp_dir()) {
             Some(child) => Self {
                 child: Some(child),
                 port,
                 url: format!("redis://127.0.0.1:{port}"),
                 prefix: unique_prefix(),
+                persistence,
+                dir: None,
             },
             None => {
                 let url =
@@ -72,22 +79,45 @@ impl TestRedis {
                     port: 0,
                     url,
                     prefix: unique_prefix(),
+                    persistence: Vec::new(),
+                    dir: None,
                 }
             }
         }
     }
 
-    fn spawn(port: u16) -> Option<Child> {
+    /// Starts a private server that keeps its data in an append-only file
+    /// written with `appendfsync` = `fsync` (`always` or `everysec`) in a
+    /// directory of its own, so [`restart`](Self::restart) after a kill
+    /// brings the data back. No fallback: this needs `redis-server`.
+    pub fn start_durable(fsync: &str) -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("redspin-redis-{}", unique_prefix()));
+        std::fs::create_dir_all(&dir).expect("a data directory");
+        let persistence: Vec<String> = ["--appendonly", "yes", "--appendfsync", fsync]
+            .map(String::from)
+            .to_vec();
+        let child = Self::spawn(port, &persistence, &dir).expect("redis-server starts");
+        Self {
+            child: Some(child),
+            port,
+            url: format!("redis://127.0.0.1:{port}"),
+            prefix: unique_prefix(),
+            persistence,
+            dir: Some(dir),
+        }
+    }
+
+    fn spawn(port: u16, persistence: &[String], dir: &std::path::Path) -> Option<Child> {
+        let durable = !persistence.is_empty();
         let mut child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                &std::env::temp_dir().to_string_lossy(),
-            ])
+            .args(["--save", "", "--dir", &dir.to_string_lossy()])
+            .args(if durable {
+                persistence.to_vec()
+            } else {
+                vec!["--appendonly".into(), "no".into()]
+            })
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -151,13 +181,18 @@ impl TestRedis {
     pub fn restart(&mut self) {
         assert!(self.port != 0, "only a private server can be restarted");
         self.stop();
-        self.child = Some(Self::spawn(self.port).expect("redis-server restarts"));
+        let dir = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        self.child =
+            Some(Self::spawn(self.port, &self.persistence, &dir).expect("redis-server restarts"));
     }
 }
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

@@ -143,6 +143,8 @@ pub struct Received {
     pub path: String,
     pub headers: HashMap<String, String>,
     pub body: String,
+    /// When it arrived (ms since the epoch).
+    pub at_ms: u64,
 }
 
 /// What the receiver answers to request number `n` (0-based): a status,
@@ -186,6 +188,7 @@ impl Receiver {
                             })
                             .collect(),
                         body: String::from_utf8_lossy(&body).into_owned(),
+                        at_ms: redspin_worker::redis_ops::now_ms(),
                     });
                     r.len() - 1
                 };
