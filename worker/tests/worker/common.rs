@@ -1,6 +1,5 @@
 //! Helpers for the worker's integration tests: a worker running in the test
 //! process, a config tuned for fast tests, and a recording handler.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

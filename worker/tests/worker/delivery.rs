@@ -1,8 +1,6 @@
 //! Delivery without faults: every job exactly once across several workers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;

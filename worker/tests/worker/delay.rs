@@ -1,11 +1,9 @@
 //! The delay queue: due jobs promoted on time by several workers, each
 //! exactly once, and an idle promoter woken by an earlier job.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;
 use redspin_worker::{Registry, WorkerConfig};

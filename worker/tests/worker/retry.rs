@@ -1,11 +1,9 @@
 //! Failures: retries with exponential backoff until the attempts run out,
 //! then the dead set; permanent failures and panics; reviving dead jobs.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::{HandlerError, Registry, Selection};

@@ -1,9 +1,7 @@
 //! Redis going away and coming back under a running worker: the worker
 //! keeps running, reconnects, reloads its scripts and registers again.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;

@@ -4,13 +4,11 @@
 //! the live workers look dead; a worker dropped from the registry while alive
 //! registers again with its next claim.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::{JobContext, Registry};

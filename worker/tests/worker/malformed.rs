@@ -1,9 +1,7 @@
 //! Bad input in the queue never stops the worker: malformed envelopes and
 //! unknown job types go to the dead set with a clear error.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;

@@ -1,10 +1,8 @@
 //! The `redspin-worker` command line: enqueue, status, stats, dead.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;
 

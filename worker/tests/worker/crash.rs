@@ -1,12 +1,10 @@
 //! A worker process killed with SIGKILL mid-job: its job is recovered by a
 //! live worker within the recovery bound and nothing is lost.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;

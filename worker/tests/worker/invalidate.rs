@@ -1,8 +1,6 @@
 //! The built-in `cache.invalidate` handler: keys and tag sets, no `KEYS`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redis::AsyncCommands;
 use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;

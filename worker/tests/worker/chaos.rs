@@ -5,13 +5,11 @@
 //! longer than the clients' timeouts. Then every job has arrived at least once, none before its due
 //! time, nothing is dead, and no processing list holds anything.
 
-mod common;
-
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;
 use serde_json::json;

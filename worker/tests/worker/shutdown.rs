@@ -1,13 +1,11 @@
 //! Graceful shutdown: handlers that finish within the grace period are
 //! acknowledged; the rest go back to the head of the queue.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::{JobContext, Registry, WorkerConfig};

@@ -1,8 +1,6 @@
 //! The Prometheus endpoint reports what the worker did and the queue depths.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;
 use redspin_worker::{metrics, Registry, Worker};

@@ -1,10 +1,8 @@
 //! The built-in `webhook` handler against a local HTTP server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_core::{JobState, NewJob};
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;

@@ -1,4 +1,4 @@
-//! The dashboard's tests: HTTP-level tests of every route and action, and a
+//! The dashboard: HTTP-level tests of every route and action, and a
 //! real browser (headless Chromium over WebDriver) signing in and clicking.
 
 mod browser;

@@ -1,0 +1,21 @@
+//! The worker's integration tests, one binary with a module per area. Each
+//! test starts its own private `redis-server` (a durable one where Redis is
+//! killed and restarted) and, where the binary is under test, real
+//! `redspin-worker` processes.
+
+mod common;
+
+mod chaos;
+mod cli;
+mod crash;
+mod dashboard;
+mod delay;
+mod delivery;
+mod faults;
+mod invalidate;
+mod malformed;
+mod metrics;
+mod outage;
+mod retry;
+mod shutdown;
+mod webhook;
