@@ -1,4 +1,4 @@
-//! The loss windows of issue-class "the reply never arrived": envelopes in
+//! Loss windows where a reply never arrived: envelopes in
 //! a live worker's processing list that the worker does not hold are handed
 //! back; a Redis freeze longer than the heartbeat time to live does not make
 //! the live workers look dead; a worker dropped from the registry while alive
