@@ -7,7 +7,7 @@ use redspin_core::ops::{
 };
 use redspin_core::{keys::DEFAULT_QUEUE, Job, JobState, KeySchema, NewJob};
 
-use crate::error::Result;
+use crate::error::{Result, WorkerError};
 use crate::redis_ops::{now_ms, Redis};
 
 /// Page size when walking the dead set.
@@ -57,6 +57,35 @@ impl QueueClient {
             })
             .await?;
         Ok((job, state))
+    }
+
+    /// Waits until `replicas` replicas hold every write this client made so
+    /// far (Redis `WAIT`), e.g. right after [`enqueue`](Self::enqueue): the
+    /// job then survives a failover to one of them. An error names job `id`
+    /// (it is enqueued on the primary either way).
+    pub async fn confirm_replicated(
+        &self,
+        id: &str,
+        replicas: u32,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        let timeout_ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let got: u32 = redis::cmd("WAIT")
+            .arg(replicas)
+            .arg(timeout_ms)
+            .query_async(&mut self.redis.connection())
+            .await?;
+        if got < replicas {
+            return Err(WorkerError::NotReplicated {
+                id: id.to_owned(),
+                wanted: replicas,
+                got,
+                timeout_ms,
+            });
+        }
+        Ok(())
     }
 
     /// Records `queue` in the set of known queues (for `stats`).

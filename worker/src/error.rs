@@ -13,6 +13,14 @@ pub enum WorkerError {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    #[error("job {id} is enqueued, but {got} of {wanted} replica(s) confirmed it within {timeout_ms} ms: a failover now could lose it")]
+    NotReplicated {
+        id: String,
+        wanted: u32,
+        got: u32,
+        timeout_ms: u64,
+    },
+
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }

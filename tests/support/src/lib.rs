@@ -28,8 +28,8 @@ pub struct TestRedis {
     url: String,
     /// A key prefix unique to this test.
     pub prefix: String,
-    /// Persistence settings (`--appendonly ...`); empty: none.
-    persistence: Vec<String>,
+    /// Extra server arguments (persistence, replication); empty: none.
+    server_args: Vec<String>,
     /// The data directory of a durable server, removed on drop.
     dir: Option<std::path::PathBuf>,
 }
@@ -60,14 +60,14 @@ impl TestRedis {
     /// Starts a private server, or falls back to `REDIS_URL`.
     pub fn start() -> Self {
         let port = free_port();
-        let persistence = Vec::new();
-        match Self::spawn(port, &persistence, &std::env::temp_dir()) {
+        let server_args = Vec::new();
+        match Self::spawn(port, &server_args, &std::env::temp_dir()) {
             Some(child) => Self {
                 child: Some(child),
                 port,
                 url: format!("redis://127.0.0.1:{port}"),
                 prefix: unique_prefix(),
-                persistence,
+                server_args,
                 dir: None,
             },
             None => {
@@ -79,7 +79,7 @@ impl TestRedis {
                     port: 0,
                     url,
                     prefix: unique_prefix(),
-                    persistence: Vec::new(),
+                    server_args: Vec::new(),
                     dir: None,
                 }
             }
@@ -94,27 +94,81 @@ impl TestRedis {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("redspin-redis-{}", unique_prefix()));
         std::fs::create_dir_all(&dir).expect("a data directory");
-        let persistence: Vec<String> = ["--appendonly", "yes", "--appendfsync", fsync]
+        let server_args: Vec<String> = ["--appendonly", "yes", "--appendfsync", fsync]
             .map(String::from)
             .to_vec();
-        let child = Self::spawn(port, &persistence, &dir).expect("redis-server starts");
+        let child = Self::spawn(port, &server_args, &dir).expect("redis-server starts");
         Self {
             child: Some(child),
             port,
             url: format!("redis://127.0.0.1:{port}"),
             prefix: unique_prefix(),
-            persistence,
+            server_args,
             dir: Some(dir),
         }
     }
 
-    fn spawn(port: u16, persistence: &[String], dir: &std::path::Path) -> Option<Child> {
-        let durable = !persistence.is_empty();
+    /// Starts a private replica of this (private) server and waits until
+    /// it is in sync.
+    pub fn start_replica(&self) -> Self {
+        assert!(self.port != 0, "only a private server has replicas");
+        // Full syncs start at once rather than after the default 5 s.
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = s.write_all(b"CONFIG SET repl-diskless-sync-delay 0\r\n");
+            let _ = s.read(&mut [0u8; 64]);
+        }
+        let port = free_port();
+        let server_args: Vec<String> = [
+            "--appendonly",
+            "no",
+            "--replicaof",
+            "127.0.0.1",
+            &self.port.to_string(),
+        ]
+        .map(String::from)
+        .to_vec();
+        let child = Self::spawn(port, &server_args, &std::env::temp_dir()).expect("replica starts");
+        let replica = Self {
+            child: Some(child),
+            port,
+            url: format!("redis://127.0.0.1:{port}"),
+            prefix: self.prefix.clone(),
+            server_args,
+            dir: None,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !replica.info_has("master_link_status:up") {
+            assert!(
+                Instant::now() < deadline,
+                "the replica did not sync within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        replica
+    }
+
+    /// Whether `INFO replication` holds `needle`.
+    fn info_has(&self, needle: &str) -> bool {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+        if s.write_all(b"INFO replication\r\n").is_err() {
+            return false;
+        }
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        String::from_utf8_lossy(&buf[..n]).contains(needle)
+    }
+
+    fn spawn(port: u16, server_args: &[String], dir: &std::path::Path) -> Option<Child> {
+        let durable = !server_args.is_empty();
         let mut child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--dir", &dir.to_string_lossy()])
             .args(if durable {
-                persistence.to_vec()
+                server_args.to_vec()
             } else {
                 vec!["--appendonly".into(), "no".into()]
             })
@@ -183,7 +237,7 @@ impl TestRedis {
         self.stop();
         let dir = self.dir.clone().unwrap_or_else(std::env::temp_dir);
         self.child =
-            Some(Self::spawn(self.port, &self.persistence, &dir).expect("redis-server restarts"));
+            Some(Self::spawn(self.port, &self.server_args, &dir).expect("redis-server restarts"));
     }
 }
 

@@ -20,6 +20,14 @@ pub struct EnqueueArgs {
     pub max_attempts: Option<u32>,
     #[arg(long, default_value = "default")]
     pub queue: String,
+    /// Wait until a replica holds the job (Redis `WAIT 1`): it then survives
+    /// a failover to that replica. Fails (exit 1, the id still printed) when
+    /// no replica confirms in time.
+    #[arg(long)]
+    pub durable: bool,
+    /// How long --durable waits for a replica.
+    #[arg(long, default_value_t = 1000, requires = "durable")]
+    pub durable_timeout_ms: u64,
 }
 
 pub async fn run(redis_url: &str, schema: KeySchema, args: EnqueueArgs) -> anyhow::Result<()> {
@@ -33,5 +41,9 @@ pub async fn run(redis_url: &str, schema: KeySchema, args: EnqueueArgs) -> anyho
     let (job, _state) = client.enqueue(&args.queue, new).await?;
     client.register_queue(&args.queue).await?;
     println!("{}", job.id);
+    if args.durable {
+        let timeout = std::time::Duration::from_millis(args.durable_timeout_ms);
+        client.confirm_replicated(&job.id, 1, timeout).await?;
+    }
     Ok(())
 }

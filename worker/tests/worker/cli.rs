@@ -194,3 +194,46 @@ fn commands_and_the_worker_work_over_tls() {
         .unwrap();
     assert!(!out.status.success(), "an unknown certificate is refused");
 }
+
+/// `enqueue --durable` waits for a replica: it succeeds with one in sync,
+/// and without one it fails loudly, naming the (enqueued) job.
+#[tokio::test]
+async fn durable_enqueue_waits_for_a_replica() {
+    let primary = TestRedis::start();
+    let args = [
+        "enqueue",
+        "--type",
+        "noop",
+        "--payload",
+        "{}",
+        "--durable",
+        "--durable-timeout-ms",
+        "300",
+    ];
+    let (ok, id, err) = cli(&primary, &args);
+    assert!(!ok, "no replica: refused");
+    let id = id.trim();
+    assert!(
+        err.contains(&format!(
+            "job {id} is enqueued, but 0 of 1 replica(s) confirmed it within 300 ms"
+        )),
+        "{err}"
+    );
+    let replica = primary.start_replica();
+    let (ok, id, err) = cli(&primary, &args);
+    assert!(ok, "{err}");
+    // The replica holds the job's status record.
+    let key = format!("{}:{{default}}:job:{}", primary.prefix, id.trim());
+    let mut conn = redis::Client::open(replica.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let state: Option<String> = redis::cmd("HGET")
+        .arg(&key)
+        .arg("state")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(state.as_deref(), Some("queued"));
+}
