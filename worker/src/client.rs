@@ -31,6 +31,15 @@ impl QueueClient {
         Ok(Self::new(Redis::connect(url).await?, schema))
     }
 
+    /// Connects to a server or a cluster.
+    pub async fn connect_to(
+        endpoint: &crate::redis_ops::Endpoint,
+        schema: KeySchema,
+    ) -> Result<Self> {
+        let redis = Redis::open(endpoint, std::time::Duration::from_secs(5)).await?;
+        Ok(Self::new(redis, schema))
+    }
+
     pub fn new(redis: Redis, schema: KeySchema) -> Self {
         Self { redis, schema }
     }

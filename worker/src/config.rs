@@ -7,7 +7,10 @@ use redspin_core::{keys::DEFAULT_QUEUE, Backoff, KeySchema};
 /// How a worker runs. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
+    /// One server's URL, or with `cluster` comma-separated seed nodes.
     pub redis_url: String,
+    /// Redis is a Redis Cluster.
+    pub cluster: bool,
     pub schema: KeySchema,
     /// Queues to consume, all with the same handlers.
     pub queues: Vec<String>,
@@ -34,6 +37,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             redis_url: "redis://127.0.0.1:6379".into(),
+            cluster: false,
             schema: KeySchema::default(),
             queues: vec![DEFAULT_QUEUE.into()],
             concurrency: 64,
@@ -58,6 +62,13 @@ pub fn new_worker_id() -> String {
 }
 
 impl WorkerConfig {
+    pub fn endpoint(&self) -> crate::redis_ops::Endpoint {
+        crate::redis_ops::Endpoint {
+            url: self.redis_url.clone(),
+            cluster: self.cluster,
+        }
+    }
+
     /// This worker's description for its heartbeats (JSON).
     pub fn describe(&self, started_at: u64, beat_at: u64) -> String {
         redspin_core::ops::WorkerInfo {

@@ -1,18 +1,92 @@
 //! Runs core operations over redis-rs: converts the core's commands and
 //! replies, and sends script calls as `EVALSHA` with an `EVAL` fallback.
+//!
+//! One Redis server, or a Redis Cluster ([`Endpoint::cluster`]): the cluster
+//! client follows `MOVED`/`ASK` and refreshes its view of the slots after a
+//! failover. Every queue script keeps its keys in one slot (the queue's
+//! `{name}` hash tag), so scripts and per-queue pipelines run on clusters as
+//! they are.
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisFuture};
 use redspin_core::{Arg, Command, Op, Request, Value};
 
-use crate::error::Result;
+use crate::error::{Result, WorkerError};
 
-/// A pooled, self-reconnecting Redis connection (cheap to clone; requests
-/// from all clones are pipelined on one multiplexed connection).
+/// Where Redis is: one server's URL, or with `cluster` a comma-separated
+/// list of seed nodes (`redis://` or `rediss://`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub cluster: bool,
+}
+
+impl Endpoint {
+    pub fn single(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            cluster: false,
+        }
+    }
+
+    /// The URLs: one, or every seed node of a cluster.
+    pub fn urls(&self) -> Vec<&str> {
+        if self.cluster {
+            self.url
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        } else {
+            vec![self.url.as_str()]
+        }
+    }
+}
+
+/// A connection to one server or to a cluster; cheap to clone (clones share
+/// multiplexed connections).
+#[derive(Clone)]
+pub enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, redis::Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// A self-reconnecting Redis connection (cheap to clone; requests from all
+/// clones are pipelined on one multiplexed connection per server).
 #[derive(Clone)]
 pub struct Redis {
-    conn: ConnectionManager,
+    conn: Conn,
 }
 
 impl Redis {
@@ -24,14 +98,38 @@ impl Redis {
     /// Connects with the given response timeout (blocking commands need one
     /// longer than their own block time).
     pub async fn connect_with_timeout(url: &str, response_timeout: Duration) -> Result<Self> {
-        let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(response_timeout))
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = client.get_connection_manager_with_config(config).await?;
-        Ok(Self { conn })
+        Self::open(&Endpoint::single(url), response_timeout).await
+    }
+
+    /// Connects to a server or a cluster.
+    pub async fn open(endpoint: &Endpoint, response_timeout: Duration) -> Result<Self> {
+        if !endpoint.cluster {
+            let client = redis::Client::open(endpoint.url.as_str())?;
+            let config = ConnectionManagerConfig::new()
+                .set_response_timeout(Some(response_timeout))
+                .set_connection_timeout(Some(Duration::from_secs(2)))
+                .set_number_of_retries(2)
+                .set_max_delay(Duration::from_millis(500));
+            let conn = client.get_connection_manager_with_config(config).await?;
+            return Ok(Self {
+                conn: Conn::Single(conn),
+            });
+        }
+        let seeds = endpoint.urls();
+        if seeds.is_empty() {
+            return Err(WorkerError::Config(
+                "--redis-url names no cluster seed node".into(),
+            ));
+        }
+        let client = redis::cluster::ClusterClient::builder(seeds)
+            .connection_timeout(Duration::from_secs(2))
+            .response_timeout(response_timeout)
+            .retries(4)
+            .build()?;
+        let conn = client.get_async_connection().await?;
+        Ok(Self {
+            conn: Conn::Cluster(conn),
+        })
     }
 
     /// Runs an operation and parses its reply.
@@ -62,8 +160,12 @@ impl Redis {
     }
 
     /// The underlying connection, for commands the core does not describe.
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> Conn {
         self.conn.clone()
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.conn, Conn::Cluster(_))
     }
 }
 

@@ -13,6 +13,7 @@
 //!   programs.
 
 pub mod bench;
+pub mod cluster;
 pub mod spin;
 pub mod tls;
 

@@ -6,6 +6,7 @@ use clap::Args;
 use redspin_core::KeySchema;
 
 use crate::dashboard::{self, AppState, Auth, Board};
+use crate::redis_ops::Endpoint;
 use crate::QueueClient;
 
 #[derive(Debug, Args)]
@@ -26,11 +27,15 @@ pub struct DashboardArgs {
     pub cookie_secure: bool,
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, args: DashboardArgs) -> anyhow::Result<()> {
+pub async fn run(
+    endpoint: &Endpoint,
+    schema: KeySchema,
+    args: DashboardArgs,
+) -> anyhow::Result<()> {
     let auth = Auth::new(args.token.as_deref(), args.cookie_secure)
         .context("--token / REDSPIN_DASHBOARD_TOKEN")?;
     dashboard::check_exposure(&auth, args.listen)?;
-    let client = QueueClient::connect(redis_url, schema).await?;
+    let client = QueueClient::connect_to(endpoint, schema).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -1,6 +1,7 @@
 use clap::{Args, Subcommand};
 use redspin_core::KeySchema;
 
+use crate::redis_ops::Endpoint;
 use crate::{QueueClient, Selection};
 
 #[derive(Debug, Subcommand)]
@@ -45,8 +46,8 @@ impl Pick {
     }
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, cmd: DeadCmd) -> anyhow::Result<()> {
-    let client = QueueClient::connect(redis_url, schema).await?;
+pub async fn run(endpoint: &Endpoint, schema: KeySchema, cmd: DeadCmd) -> anyhow::Result<()> {
+    let client = QueueClient::connect_to(endpoint, schema).await?;
     match cmd {
         DeadCmd::List {
             queue,

@@ -2,6 +2,7 @@ use anyhow::Context;
 use clap::Args;
 use redspin_core::{KeySchema, NewJob};
 
+use crate::redis_ops::Endpoint;
 use crate::QueueClient;
 
 #[derive(Debug, Args)]
@@ -30,14 +31,14 @@ pub struct EnqueueArgs {
     pub durable_timeout_ms: u64,
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, args: EnqueueArgs) -> anyhow::Result<()> {
+pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: EnqueueArgs) -> anyhow::Result<()> {
     let payload: serde_json::Value =
         serde_json::from_str(&args.payload).context("--payload is not valid JSON")?;
     let mut new = NewJob::new(args.kind, payload).delay_ms(args.delay_ms);
     if let Some(n) = args.max_attempts {
         new = new.max_attempts(n);
     }
-    let client = QueueClient::connect(redis_url, schema).await?;
+    let client = QueueClient::connect_to(endpoint, schema).await?;
     let (job, _state) = client.enqueue(&args.queue, new).await?;
     client.register_queue(&args.queue).await?;
     println!("{}", job.id);

@@ -28,6 +28,10 @@ pub struct Cli {
         default_value = "redis://127.0.0.1:6379"
     )]
     pub redis_url: String,
+    /// Redis is a Redis Cluster: --redis-url is then a comma-separated list
+    /// of seed nodes (redis:// or rediss://).
+    #[arg(long, global = true, env = "REDIS_CLUSTER")]
+    pub cluster: bool,
     /// Key prefix shared with the producers.
     #[arg(long, global = true, env = "REDSPIN_PREFIX", default_value = redspin_core::keys::DEFAULT_PREFIX)]
     pub prefix: String,
@@ -61,13 +65,17 @@ impl Cli {
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let schema = cli.schema()?;
+    let endpoint = &crate::redis_ops::Endpoint {
+        url: cli.redis_url.clone(),
+        cluster: cli.cluster,
+    };
     match cli.command {
-        Cmd::Run(args) => run::run(&cli.redis_url, schema, args).await,
-        Cmd::Enqueue(args) => enqueue::run(&cli.redis_url, schema, args).await,
-        Cmd::Stats(args) => stats::run(&cli.redis_url, schema, args).await,
-        Cmd::Status(args) => status::run(&cli.redis_url, schema, args).await,
-        Cmd::Dead(cmd) => dead::run(&cli.redis_url, schema, cmd).await,
-        Cmd::Dashboard(args) => dashboard::run(&cli.redis_url, schema, args).await,
+        Cmd::Run(args) => run::run(endpoint, schema, args).await,
+        Cmd::Enqueue(args) => enqueue::run(endpoint, schema, args).await,
+        Cmd::Stats(args) => stats::run(endpoint, schema, args).await,
+        Cmd::Status(args) => status::run(endpoint, schema, args).await,
+        Cmd::Dead(cmd) => dead::run(endpoint, schema, cmd).await,
+        Cmd::Dashboard(args) => dashboard::run(endpoint, schema, args).await,
     }
 }
 

@@ -5,7 +5,8 @@ use anyhow::Context;
 use clap::Args;
 use redspin_core::{Backoff, KeySchema};
 
-use crate::{metrics, redis_ops::Redis, Registry, Worker, WorkerConfig};
+use crate::redis_ops::{Endpoint, Redis};
+use crate::{metrics, Registry, Worker, WorkerConfig};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -59,9 +60,10 @@ pub async fn shutdown_signal() {
     }
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
+pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
     let config = WorkerConfig {
-        redis_url: redis_url.to_owned(),
+        redis_url: endpoint.url.clone(),
+        cluster: endpoint.cluster,
         schema: schema.clone(),
         queues: args.queues,
         concurrency: args.concurrency,
@@ -82,7 +84,7 @@ pub async fn run(redis_url: &str, schema: KeySchema, args: RunArgs) -> anyhow::R
     if let Some(addr) = args.metrics_listen {
         let listener = metrics::bind(addr).await?;
         tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
-        let redis = Redis::connect(redis_url)
+        let redis = Redis::open(endpoint, Duration::from_secs(5))
             .await
             .context("connecting to Redis")?;
         let queues = config

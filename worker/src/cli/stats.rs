@@ -1,6 +1,7 @@
 use clap::Args;
 use redspin_core::KeySchema;
 
+use crate::redis_ops::Endpoint;
 use crate::QueueClient;
 
 #[derive(Debug, Args)]
@@ -13,8 +14,8 @@ pub struct StatsArgs {
     pub json: bool,
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, args: StatsArgs) -> anyhow::Result<()> {
-    let client = QueueClient::connect(redis_url, schema).await?;
+pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: StatsArgs) -> anyhow::Result<()> {
+    let client = QueueClient::connect_to(endpoint, schema).await?;
     let queues = if args.queues.is_empty() {
         client.known_queues().await?
     } else {

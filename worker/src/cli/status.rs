@@ -1,6 +1,7 @@
 use clap::Args;
 use redspin_core::KeySchema;
 
+use crate::redis_ops::Endpoint;
 use crate::QueueClient;
 
 #[derive(Debug, Args)]
@@ -11,8 +12,8 @@ pub struct StatusArgs {
     pub queue: String,
 }
 
-pub async fn run(redis_url: &str, schema: KeySchema, args: StatusArgs) -> anyhow::Result<()> {
-    let client = QueueClient::connect(redis_url, schema).await?;
+pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: StatusArgs) -> anyhow::Result<()> {
+    let client = QueueClient::connect_to(endpoint, schema).await?;
     match client.status(&args.queue, &args.id).await? {
         Some(s) => {
             println!("{}", serde_json::to_string_pretty(&s)?);

@@ -278,15 +278,15 @@ impl Board {
 
     /// Every known queue with the size of its scheduled or dead set.
     pub async fn set_sizes(&self, set: Set) -> Result<Vec<(String, u64)>> {
-        let names = self.queues().await?;
-        let mut pipe = redis::pipe();
-        for name in &names {
-            pipe.zcard(set.key(&self.queue(name)?));
+        // One command per queue: on a cluster the queues live in different
+        // slots, where one pipeline cannot reach them all.
+        let mut conn = self.client.redis().connection();
+        let mut out = Vec::new();
+        for name in self.queues().await? {
+            let n: u64 = conn.zcard(set.key(&self.queue(&name)?)).await?;
+            out.push((name, n));
         }
-        let sizes: Vec<u64> = pipe
-            .query_async(&mut self.client.redis().connection())
-            .await?;
-        Ok(names.into_iter().zip(sizes).collect())
+        Ok(out)
     }
 
     /// A page of the scheduled set (soonest first) or of the dead set

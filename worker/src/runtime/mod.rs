@@ -79,7 +79,8 @@ impl Worker {
     /// Runs until `shutdown` resolves, then stops gracefully.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<RunSummary> {
         self.config.validate()?;
-        let redis = Redis::connect(&self.config.redis_url).await?;
+        let endpoint = self.config.endpoint();
+        let redis = Redis::open(&endpoint, Duration::from_secs(5)).await?;
         let blocking_timeout = Duration::from_secs_f64(BLOCK_SECS) + Duration::from_secs(5);
         let queues: Vec<QueueKeys> = self
             .config
@@ -132,8 +133,7 @@ impl Worker {
         ));
         services.spawn(wake::run(shared.clone(), queues.clone(), wakers.clone()));
         for (q, wake) in queues.iter().zip(&wakers) {
-            let blocking =
-                Redis::connect_with_timeout(&shared.config.redis_url, blocking_timeout).await?;
+            let blocking = Redis::open(&endpoint, blocking_timeout).await?;
             let (ack_tx, ack_rx) = mpsc::channel(shared.config.concurrency.max(64) * 4);
             ackers.push(tokio::spawn(acker::run(shared.clone(), q.clone(), ack_rx)));
             fetchers.push(tokio::spawn(fetch::run(

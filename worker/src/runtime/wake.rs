@@ -32,14 +32,33 @@ pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, wakers: Vec
     }
 }
 
+/// A Pub/Sub connection: to the server, or on a cluster to the first seed
+/// node that answers (a classic `PUBLISH`, also from a script, reaches the
+/// subscribers on every node of a cluster).
+async fn subscriber(shared: &Shared) -> redis::RedisResult<redis::aio::PubSub> {
+    let endpoint = shared.config.endpoint();
+    let mut last = None;
+    for url in endpoint.urls() {
+        match redis::Client::open(url) {
+            Ok(client) => match client.get_async_pubsub().await {
+                Ok(p) => return Ok(p),
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        redis::RedisError::from(std::io::Error::other("no Redis node to subscribe on"))
+    }))
+}
+
 /// Returns Ok when stopped, Err when the connection fails.
 async fn listen(
     shared: &Shared,
     channels: &[String],
     wakers: &[Arc<Notify>],
 ) -> redis::RedisResult<()> {
-    let client = redis::Client::open(shared.config.redis_url.as_str())?;
-    let mut pubsub = client.get_async_pubsub().await?;
+    let mut pubsub = subscriber(shared).await?;
     for c in channels {
         pubsub.subscribe(c).await?;
     }

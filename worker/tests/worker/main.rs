@@ -7,6 +7,7 @@ mod common;
 
 mod chaos;
 mod cli;
+mod cluster;
 mod crash;
 mod dashboard;
 mod delay;
