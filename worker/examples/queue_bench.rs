@@ -4,7 +4,9 @@
 //! 2. worker throughput on no-op jobs, with full at-least-once bookkeeping,
 //! 3. promotion throughput of due delayed jobs,
 //! 4. lateness of delayed jobs run by a worker,
-//! 5. `redis-benchmark` on the same server, as the ceiling.
+//! 5. `redis-benchmark` on the same server, as the ceiling,
+//! 6. worker throughput over six queues: on the single server, and on a
+//!    Redis Cluster of three masters (and three replicas) on this machine.
 //!
 //! Usage: queue_bench [JOBS] (default 100000). Prints Markdown.
 
@@ -14,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use redspin_core::{ops::Enqueue, ops::Promote, ops::MAX_BATCH, KeySchema, NewJob};
+use redspin_testsupport::cluster::TestCluster;
 use redspin_testsupport::TestRedis;
+use redspin_worker::redis_ops::Endpoint;
 use redspin_worker::redis_ops::now_ms;
 use redspin_worker::{JobContext, QueueClient, Registry, Worker, WorkerConfig};
 
@@ -142,6 +146,19 @@ async fn main() -> anyhow::Result<()> {
         &["-t", "lpush", "-n", "1000000", "-c", "50", "-P", "16"],
     )?;
 
+    // 6. Six queues: one server versus a cluster of three masters.
+    let six: Vec<String> = (0..6).map(|i| format!("six{i}")).collect();
+    let single = Endpoint::single(redis.url());
+    let single_rate = six_queue_rate(&single, &schema, &six, jobs).await?;
+    let cluster = TestCluster::start();
+    let cluster_endpoint = Endpoint {
+        url: cluster.seeds(),
+        cluster: true,
+    };
+    let cluster_schema = KeySchema::new(cluster.prefix.clone())?;
+    let cluster_rate = six_queue_rate(&cluster_endpoint, &cluster_schema, &six, jobs).await?;
+    drop(cluster);
+
     println!("| measure | figure | ratio to LPUSH baseline |");
     println!("| --- | --- | --- |");
     let lpush = ceiling
@@ -183,7 +200,67 @@ async fn main() -> anyhow::Result<()> {
         pct(99),
         late.last().unwrap()
     );
+    println!(
+        "| worker, no-op jobs over 6 queues, one server | {single_rate:.0} jobs/s | {:.2} |",
+        single_rate / lpush
+    );
+    println!(
+        "| worker, no-op jobs over 6 queues, Redis Cluster (3 masters + 3 replicas, same machine) | {cluster_rate:.0} jobs/s | {:.2} (x{:.2} of one server) |",
+        cluster_rate / lpush,
+        cluster_rate / single_rate
+    );
     Ok(())
+}
+
+/// One worker (256 slots) draining `jobs` no-op jobs spread over `queues`.
+async fn six_queue_rate(
+    endpoint: &Endpoint,
+    schema: &KeySchema,
+    queues: &[String],
+    jobs: usize,
+) -> anyhow::Result<f64> {
+    let client = QueueClient::connect_to(endpoint, schema.clone()).await?;
+    concurrently(jobs, |i| {
+        let client = client.clone();
+        let q = queues[i % queues.len()].clone();
+        async move {
+            client
+                .enqueue(&q, NewJob::new("noop", serde_json::Value::Null))
+                .await?;
+            anyhow::Ok(())
+        }
+    })
+    .await?;
+    let config = WorkerConfig {
+        redis_url: endpoint.url.clone(),
+        cluster: endpoint.cluster,
+        schema: schema.clone(),
+        queues: queues.to_vec(),
+        concurrency: 256,
+        fetch_batch: 256,
+        ..WorkerConfig::default()
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let worker = tokio::spawn(Worker::new(config, Registry::with_builtins()).run(async {
+        let _ = stop_rx.await;
+    }));
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let mut done = 0;
+        for q in queues {
+            done += client.stats(q).await?.done;
+        }
+        if done >= jobs as u64 {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "timed out");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let rate = jobs as f64 / started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    worker.await??;
+    Ok(rate)
 }
 
 async fn enqueue_many(client: &QueueClient, n: usize, delay_ms: u64) -> anyhow::Result<()> {
