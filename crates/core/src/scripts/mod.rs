@@ -1,9 +1,15 @@
 //! The Lua scripts, one file per queue operation, loaded with `include_str!`.
 //!
 //! Every script receives the keys it names in `KEYS`, all under one queue's
-//! hash tag. Per-job status keys (`P:{q}:job:ID`) are derived inside the
-//! script from the queue's base key passed in `ARGV`; they share the hash
-//! tag, so they live in the same cluster slot.
+//! hash tag. Some keys can only be known inside the script, so they are
+//! derived there from the queue's base key `P:{q}` passed in `ARGV`:
+//! per-job status keys `P:{q}:job:ID` (ids read from envelopes: fetch, ack,
+//! promote, reap, requeue, reconcile, run_now's caller passes its own) and
+//! other workers' `P:{q}:processing:W` and `P:{q}:heartbeat:W` (workers read
+//! from the workers set: reap, stats). Redis Cluster hashes only the part
+//! between the first `{` and the next `}`, and the base ends with the tag
+//! `{q}` while the prefix may not contain braces ([`crate::KeySchema::new`]),
+//! so every derived key hashes to the queue's slot, the slot of its `KEYS`.
 
 use std::sync::OnceLock;
 
