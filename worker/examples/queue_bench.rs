@@ -18,8 +18,8 @@ use futures::StreamExt;
 use redspin_core::{ops::Enqueue, ops::Promote, ops::MAX_BATCH, KeySchema, NewJob};
 use redspin_testsupport::cluster::TestCluster;
 use redspin_testsupport::TestRedis;
-use redspin_worker::redis_ops::Endpoint;
 use redspin_worker::redis_ops::now_ms;
+use redspin_worker::redis_ops::Endpoint;
 use redspin_worker::{JobContext, QueueClient, Registry, Worker, WorkerConfig};
 
 #[tokio::main]

@@ -4,7 +4,7 @@
 //! hash tag. Some keys can only be known inside the script, so they are
 //! derived there from the queue's base key `P:{q}` passed in `ARGV`:
 //! per-job status keys `P:{q}:job:ID` (ids read from envelopes: fetch, ack,
-//! promote, reap, requeue, reconcile, run_now's caller passes its own) and
+//! promote, reap, requeue, reconcile) and
 //! other workers' `P:{q}:processing:W` and `P:{q}:heartbeat:W` (workers read
 //! from the workers set: reap, stats). Redis Cluster hashes only the part
 //! between the first `{` and the next `}`, and the base ends with the tag
