@@ -42,6 +42,15 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// A data directory of one server's own: a server started in a shared
+/// directory loads whatever `dump.rdb` another left there (a replica writes
+/// one on every full sync).
+fn private_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("redspin-redis-{}", unique_prefix()));
+    std::fs::create_dir_all(&dir).expect("a data directory");
+    dir
+}
+
 fn unique_prefix() -> String {
     format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
@@ -62,14 +71,15 @@ impl TestRedis {
     pub fn start() -> Self {
         let port = free_port();
         let server_args = Vec::new();
-        match Self::spawn(port, &server_args, &std::env::temp_dir()) {
+        let dir = private_dir();
+        match Self::spawn(port, &server_args, &dir) {
             Some(child) => Self {
                 child: Some(child),
                 port,
                 url: format!("redis://127.0.0.1:{port}"),
                 prefix: unique_prefix(),
                 server_args,
-                dir: None,
+                dir: Some(dir),
             },
             None => {
                 let url =
@@ -93,8 +103,7 @@ impl TestRedis {
     /// brings the data back. No fallback: this needs `redis-server`.
     pub fn start_durable(fsync: &str) -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("redspin-redis-{}", unique_prefix()));
-        std::fs::create_dir_all(&dir).expect("a data directory");
+        let dir = private_dir();
         let server_args: Vec<String> = ["--appendonly", "yes", "--appendfsync", fsync]
             .map(String::from)
             .to_vec();
@@ -129,14 +138,15 @@ impl TestRedis {
         ]
         .map(String::from)
         .to_vec();
-        let child = Self::spawn(port, &server_args, &std::env::temp_dir()).expect("replica starts");
+        let dir = private_dir();
+        let child = Self::spawn(port, &server_args, &dir).expect("replica starts");
         let replica = Self {
             child: Some(child),
             port,
             url: format!("redis://127.0.0.1:{port}"),
             prefix: self.prefix.clone(),
             server_args,
-            dir: None,
+            dir: Some(dir),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !replica.info_has("master_link_status:up") {
