@@ -220,6 +220,10 @@ async fn durable_enqueue_waits_for_a_replica() {
         "{err}"
     );
     let replica = primary.start_replica();
+    // A generous wait: a loaded machine may take a while to ack.
+    let mut args = args.to_vec();
+    let last = args.len() - 1;
+    args[last] = "10000";
     let (ok, id, err) = cli(&primary, &args);
     assert!(ok, "{err}");
     // The replica holds the job's status record.
