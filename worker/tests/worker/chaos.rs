@@ -6,7 +6,7 @@
 //! time, nothing is dead, and no processing list holds anything.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -18,27 +18,24 @@ const JOBS: usize = 3000;
 const DELAYED: usize = 600;
 const WORKERS: usize = 3;
 
-fn worker(redis: &TestRedis) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
-        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
-        .args([
-            "run",
-            "--recovery-timeout-ms",
-            "1500",
-            "--concurrency",
-            "16",
-        ])
-        .args(["--backoff-base-ms", "20", "--backoff-max-ms", "200"])
-        .arg("--webhook-allow-private")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("worker binary starts")
-}
-
-fn kill(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+fn worker(redis: &TestRedis) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+            .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+            .args([
+                "run",
+                "--recovery-timeout-ms",
+                "1500",
+                "--concurrency",
+                "16",
+            ])
+            .args(["--backoff-base-ms", "20", "--backoff-max-ms", "200"])
+            .arg("--webhook-allow-private")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("worker binary starts"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,7 +63,7 @@ async fn no_job_is_lost_under_kills_restarts_and_freezes() {
     }
 
     let started = Instant::now();
-    let mut workers: Vec<Child> = (0..WORKERS).map(|_| worker(&redis)).collect();
+    let mut workers: Vec<Proc> = (0..WORKERS).map(|_| worker(&redis)).collect();
     let mut events = Vec::new();
     // Each second, one step of the plan: kills and a Redis restart first,
     // then a freeze with no worker dying afterwards (a job stranded by the
@@ -88,7 +85,7 @@ async fn no_job_is_lost_under_kills_restarts_and_freezes() {
             }
             s if s % 2 == 0 && s <= 10 => {
                 let i = (s as usize / 2) % WORKERS;
-                kill(std::mem::replace(&mut workers[i], worker(&redis)));
+                std::mem::replace(&mut workers[i], worker(&redis)).kill();
                 events.push("worker killed -9 and replaced");
             }
             _ => {}
@@ -160,7 +157,5 @@ async fn no_job_is_lost_under_kills_restarts_and_freezes() {
     );
     assert_eq!(lost, 0);
     assert_eq!(s.dead, 0, "no job died");
-    for w in workers {
-        kill(w);
-    }
+    drop(workers);
 }

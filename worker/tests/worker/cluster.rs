@@ -4,7 +4,7 @@
 //! every job arrives, delayed ones not before their time, nothing remains.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::*;
@@ -14,7 +14,7 @@ use redspin_worker::redis_ops::Endpoint;
 use redspin_worker::QueueClient;
 use serde_json::json;
 
-fn worker(cluster: &TestCluster, queues: &[String]) -> Child {
+fn worker(cluster: &TestCluster, queues: &[String]) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_redspin-worker"));
     cmd.args([
         "--cluster",
@@ -34,10 +34,12 @@ fn worker(cluster: &TestCluster, queues: &[String]) -> Child {
     for q in queues {
         cmd.args(["--queue", q]);
     }
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("worker starts")
+    Proc(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("worker starts"),
+    )
 }
 
 /// Three queue names whose slots live on three different masters.
@@ -98,15 +100,14 @@ async fn jobs_survive_a_worker_and_a_master_killed_on_a_cluster() {
     let url = format!("{}/hook", receiver.url);
     let mut due = HashMap::new();
 
-    let mut a = worker(&cluster, &queues);
+    let a = worker(&cluster, &queues);
     let b = worker(&cluster, &queues);
     enqueue(&client, &queues, &url, 600, &mut due).await;
     eventually(WAIT, "some deliveries", || async {
         (receiver.count() >= 100).then_some(())
     })
     .await;
-    let _ = a.kill();
-    let _ = a.wait();
+    a.kill();
 
     // A master killed mid-run; its replica takes over; more work follows.
     eventually(WAIT, "most of the first batch", || async {
@@ -141,7 +142,5 @@ async fn jobs_survive_a_worker_and_a_master_killed_on_a_cluster() {
         due.len(),
         receiver.count()
     );
-    let mut b = b;
-    let _ = b.kill();
-    let _ = b.wait();
+    b.kill();
 }

@@ -241,3 +241,22 @@ pub async fn wait_dead(
     })
     .await
 }
+
+/// A child process killed (SIGKILL) and reaped when dropped, so a failing
+/// test leaves no worker behind.
+pub struct Proc(pub std::process::Child);
+
+impl Proc {
+    /// Kills it now (SIGKILL) and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
