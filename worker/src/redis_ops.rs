@@ -163,10 +163,6 @@ impl Redis {
     pub fn connection(&self) -> Conn {
         self.conn.clone()
     }
-
-    pub fn is_cluster(&self) -> bool {
-        matches!(self.conn, Conn::Cluster(_))
-    }
 }
 
 /// The core command as a redis-rs command.

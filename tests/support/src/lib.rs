@@ -69,18 +69,8 @@ fn pings(port: u16) -> bool {
 impl TestRedis {
     /// Starts a private server, or falls back to `REDIS_URL`.
     pub fn start() -> Self {
-        let port = free_port();
-        let server_args = Vec::new();
-        let dir = private_dir();
-        match Self::spawn(port, &server_args, &dir) {
-            Some(child) => Self {
-                child: Some(child),
-                port,
-                url: format!("redis://127.0.0.1:{port}"),
-                prefix: unique_prefix(),
-                server_args,
-                dir: Some(dir),
-            },
+        match Self::launch(Vec::new(), unique_prefix()) {
+            Some(redis) => redis,
             None => {
                 let url =
                     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -102,20 +92,29 @@ impl TestRedis {
     /// directory of its own, so [`restart`](Self::restart) after a kill
     /// brings the data back. No fallback: this needs `redis-server`.
     pub fn start_durable(fsync: &str) -> Self {
-        let port = free_port();
-        let dir = private_dir();
-        let server_args: Vec<String> = ["--appendonly", "yes", "--appendfsync", fsync]
+        let server_args = ["--appendonly", "yes", "--appendfsync", fsync]
             .map(String::from)
             .to_vec();
-        let child = Self::spawn(port, &server_args, &dir).expect("redis-server starts");
-        Self {
+        Self::launch(server_args, unique_prefix()).expect("redis-server starts")
+    }
+
+    /// A private server on a free port with a data directory of its own;
+    /// `None` when `redis-server` cannot be run.
+    fn launch(server_args: Vec<String>, prefix: String) -> Option<Self> {
+        let port = free_port();
+        let dir = private_dir();
+        let Some(child) = Self::spawn(port, &server_args, &dir) else {
+            let _ = std::fs::remove_dir_all(&dir);
+            return None;
+        };
+        Some(Self {
             child: Some(child),
             port,
             url: format!("redis://127.0.0.1:{port}"),
-            prefix: unique_prefix(),
+            prefix,
             server_args,
             dir: Some(dir),
-        }
+        })
     }
 
     /// Starts a private replica of this (private) server and waits until
@@ -128,8 +127,7 @@ impl TestRedis {
             let _ = s.write_all(b"CONFIG SET repl-diskless-sync-delay 0\r\n");
             let _ = s.read(&mut [0u8; 64]);
         }
-        let port = free_port();
-        let server_args: Vec<String> = [
+        let server_args = [
             "--appendonly",
             "no",
             "--replicaof",
@@ -138,16 +136,7 @@ impl TestRedis {
         ]
         .map(String::from)
         .to_vec();
-        let dir = private_dir();
-        let child = Self::spawn(port, &server_args, &dir).expect("replica starts");
-        let replica = Self {
-            child: Some(child),
-            port,
-            url: format!("redis://127.0.0.1:{port}"),
-            prefix: self.prefix.clone(),
-            server_args,
-            dir: Some(dir),
-        };
+        let replica = Self::launch(server_args, self.prefix.clone()).expect("the replica starts");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !replica.info_has("master_link_status:up") {
             assert!(

@@ -232,10 +232,7 @@ impl Board {
                 pipe.llen(q.processing(w))
                     .lrange(q.processing(w), 0, RUNNING_SHOWN - 1);
                 let (len, raws): (u64, Vec<Vec<u8>>) = pipe.query_async(&mut conn).await?;
-                let mut running = Vec::with_capacity(raws.len());
-                for raw in raws {
-                    running.push(self.running_job(&q, &raw).await?);
-                }
+                let running = self.running_jobs(&q, &raws).await?;
                 let row = rows.entry(w.clone()).or_insert_with(|| WorkerRow {
                     id: w.clone(),
                     info: None,
@@ -254,26 +251,33 @@ impl Board {
         Ok(rows.into_values().collect())
     }
 
-    async fn running_job(&self, q: &QueueKeys, raw: &[u8]) -> Result<RunningJob> {
-        let job = Job::from_json(raw).ok();
-        let since = match &job {
-            Some(job) => {
-                let at: Option<String> = self
-                    .client
-                    .redis()
-                    .connection()
-                    .hget(q.job(&job.id), "updated_at")
-                    .await?;
-                at.and_then(|s| s.parse().ok())
-            }
-            None => None,
+    /// The jobs of one processing list, with when each was taken (from
+    /// their status records, read in one pipeline).
+    async fn running_jobs(&self, q: &QueueKeys, raws: &[Vec<u8>]) -> Result<Vec<RunningJob>> {
+        let jobs: Vec<Option<Job>> = raws.iter().map(|raw| Job::from_json(raw).ok()).collect();
+        let mut pipe = redis::pipe();
+        for job in jobs.iter().flatten() {
+            pipe.hget(q.job(&job.id), "updated_at");
+        }
+        let at: Vec<Option<String>> = if pipe.is_empty() {
+            Vec::new()
+        } else {
+            pipe.query_async(&mut self.client.redis().connection())
+                .await?
         };
-        Ok(RunningJob {
-            queue: q.name().to_owned(),
-            id: job.as_ref().map(|j| j.id.clone()),
-            kind: job.map(|j| j.kind),
-            since,
-        })
+        let mut since = at.into_iter();
+        Ok(jobs
+            .into_iter()
+            .map(|job| RunningJob {
+                queue: q.name().to_owned(),
+                since: job
+                    .as_ref()
+                    .and_then(|_| since.next().flatten())
+                    .and_then(|s| s.parse().ok()),
+                id: job.as_ref().map(|j| j.id.clone()),
+                kind: job.map(|j| j.kind),
+            })
+            .collect())
     }
 
     /// Every known queue with the size of its scheduled or dead set.

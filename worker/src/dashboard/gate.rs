@@ -3,7 +3,6 @@
 //! headers every answer carries.
 
 use std::net::SocketAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -20,11 +19,9 @@ fn public(path: &str) -> bool {
     path == "/login" || path.starts_with("/assets/")
 }
 
+/// Seconds since the Unix epoch (session cookies count in seconds).
 pub fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::redis_ops::now_ms() / 1000
 }
 
 /// An error answer: JSON under `/api/`, a short page elsewhere.

@@ -137,6 +137,21 @@ pub async fn job(
     result.unwrap_or_else(|f: Failure| f.into_response(false))
 }
 
+/// The 403 for a form whose CSRF field is not the viewer's.
+fn csrf_refused(v: &Viewer, form: &Params) -> Option<Response> {
+    if form.get("csrf").is_some_and(|c| Auth::csrf_matches(v, c)) {
+        return None;
+    }
+    Some(
+        Failure {
+            status: StatusCode::FORBIDDEN,
+            message: "the form's CSRF token is missing or stale; reload the page and try again"
+                .into(),
+        }
+        .into_response(false),
+    )
+}
+
 /// A form's action: CSRF checked, done, logged, then back to the list.
 pub async fn act(
     State(s): State<AppState>,
@@ -144,13 +159,8 @@ pub async fn act(
     uri: Uri,
     Form(form): Form<Params>,
 ) -> Response {
-    if !form.get("csrf").is_some_and(|c| Auth::csrf_matches(&v, c)) {
-        return Failure {
-            status: StatusCode::FORBIDDEN,
-            message: "the form's CSRF token is missing or stale; reload the page and try again"
-                .into(),
-        }
-        .into_response(false);
+    if let Some(refused) = csrf_refused(&v, &form) {
+        return refused;
     }
     let result = async {
         let action = params::action(uri.path(), &form)?;
@@ -239,12 +249,8 @@ pub async fn logout(
     Extension(v): Extension<Viewer>,
     Form(form): Form<Params>,
 ) -> Response {
-    if !form.get("csrf").is_some_and(|c| Auth::csrf_matches(&v, c)) {
-        return Failure {
-            status: StatusCode::FORBIDDEN,
-            message: "the form's CSRF token is missing or stale".into(),
-        }
-        .into_response(false);
+    if let Some(refused) = csrf_refused(&v, &form) {
+        return refused;
     }
     (
         [(header::SET_COOKIE, s.auth.clear_cookie())],
