@@ -1,11 +1,18 @@
-//! Host benchmark (run by `scripts/bench`): requests/s and p50/p99 latency
-//! of a cache-hit GET served by (a) the probe component through
-//! `redspin-host` and (b) the native axum baseline doing the same Redis GET,
-//! measured in one run against one private redis-server, with the same
-//! load generator (keep-alive HTTP/1.1 connections, closed loop).
+//! Host benchmark (run by `scripts/bench host`): requests/s, p50/p99 latency
+//! and peak RSS of the same requests served by (a) a native axum baseline,
+//! (b) the probe component on `redspin-host` and (c) the probe component on
+//! real Spin (when a Spin CLI is found), measured in one run against one
+//! private redis-server with the same load generator (keep-alive HTTP/1.1
+//! connections, closed loop, origin-form request targets as browsers and
+//! `wrk` send them).
+//!
+//! Two workloads: `GET /probe/get?key=K` (a Redis GET through the Spin
+//! Redis interface) and `GET /probe/kv-value?key=K` (a read of the
+//! `default` key-value store, Spin's SQLite file).
 //!
 //! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM [SECONDS] [CONNECTIONS]
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -17,21 +24,25 @@ use redspin_testsupport::TestRedis;
 const KEY: &str = "bench:user:1";
 const VALUE: &str = r#"{"id":1,"name":"Alice","email":"alice@example.com","avatar":"https://example.com/a.png","created_at":"2026-01-01T00:00:00Z"}"#;
 
-struct Result_ {
+struct Measured {
     rps: f64,
     lat: Summary,
 }
 
-async fn load(base: &str, seconds: u64, connections: usize) -> anyhow::Result<Result_> {
-    let url: hyper::Uri = format!("{base}/probe/get?key={KEY}").parse()?;
-    let addr = format!("{}:{}", url.host().unwrap(), url.port_u16().unwrap());
-    // Warm up, then measure.
+/// Closed-loop load on `base` + `path` (origin-form target).
+async fn load(
+    base: &str,
+    path: &str,
+    seconds: u64,
+    connections: usize,
+) -> anyhow::Result<Measured> {
+    let base: hyper::Uri = base.parse()?;
+    let addr = format!("{}:{}", base.host().unwrap(), base.port_u16().unwrap());
     for (phase, secs) in [("warm", 1), ("measure", seconds)] {
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut tasks = Vec::new();
         for _ in 0..connections {
-            let addr = addr.clone();
-            let url = url.clone();
+            let (addr, path) = (addr.clone(), path.to_owned());
             tasks.push(tokio::spawn(async move {
                 let stream = tokio::net::TcpStream::connect(&addr).await?;
                 stream.set_nodelay(true)?;
@@ -41,14 +52,18 @@ async fn load(base: &str, seconds: u64, connections: usize) -> anyhow::Result<Re
                 tokio::spawn(conn);
                 let mut lat = Vec::with_capacity(100_000);
                 while Instant::now() < deadline {
-                    let req = hyper::Request::get(url.clone())
-                        .header("host", "bench")
+                    let req = hyper::Request::get(path.as_str())
+                        .header("host", addr.as_str())
                         .body(Empty::<Bytes>::new())?;
                     let t = Instant::now();
                     let resp = send.send_request(req).await?;
-                    anyhow::ensure!(resp.status() == 200, "status {}", resp.status());
+                    anyhow::ensure!(resp.status() == 200, "{path}: status {}", resp.status());
                     let body = resp.into_body().collect().await?.to_bytes();
-                    anyhow::ensure!(body.len() == VALUE.len(), "body of {} bytes", body.len());
+                    anyhow::ensure!(
+                        body.len() == VALUE.len(),
+                        "{path}: body of {} bytes",
+                        body.len()
+                    );
                     lat.push(t.elapsed().as_nanos() as u64);
                 }
                 anyhow::Ok(lat)
@@ -63,10 +78,77 @@ async fn load(base: &str, seconds: u64, connections: usize) -> anyhow::Result<Re
         if phase == "measure" {
             let rps = all.len() as f64 / elapsed;
             let lat = Summary::of(all).ok_or_else(|| anyhow::anyhow!("no requests completed"))?;
-            return Ok(Result_ { rps, lat });
+            return Ok(Measured { rps, lat });
         }
     }
     unreachable!()
+}
+
+/// Peak resident memory of a process (`VmHWM`), in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Real Spin on a free port, ready when its health endpoint answers.
+async fn start_spin(bin: &Path, manifest: &Path) -> anyhow::Result<(std::process::Child, String)> {
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["up", "-f"])
+        .arg(manifest)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Ok(r) = client
+            .get(format!("{base}/.well-known/spin/health"))
+            .send()
+            .await
+        {
+            if r.status() == 200 {
+                return Ok((child, base));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("spin up did not answer within 120 s")
+}
+
+struct Row {
+    server: &'static str,
+    get: Measured,
+    kv: Measured,
+    rss: Option<f64>,
+}
+
+async fn measure(
+    server: &'static str,
+    base: &str,
+    pid: u32,
+    seconds: u64,
+    conns: usize,
+) -> anyhow::Result<Row> {
+    let get = load(base, &format!("/probe/get?key={KEY}"), seconds, conns).await?;
+    let kv = load(base, &format!("/probe/kv-value?key={KEY}"), seconds, conns).await?;
+    Ok(Row {
+        server,
+        get,
+        kv,
+        rss: peak_rss_mib(pid),
+    })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -87,47 +169,84 @@ async fn main() -> anyhow::Result<()> {
         .await?;
 
     let dir = std::env::temp_dir().join(format!("redspin-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir.join(".spin"))?;
     std::fs::write(
         dir.join("spin.toml"),
         format!(
-            "spin_manifest_version = 2\n[application]\nname = \"bench\"\n[variables]\nredis_url = {{ default = \"{url}\" }}\n[[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"{probe}\"\nallowed_outbound_hosts = [\"{url}\"]\n[component.probe.variables]\nredis_url = \"{{{{ redis_url }}}}\"\n",
+            "spin_manifest_version = 2\n[application]\nname = \"bench\"\n[variables]\nredis_url = {{ default = \"{url}\" }}\n[[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"{probe}\"\nallowed_outbound_hosts = [\"{url}\"]\nkey_value_stores = [\"default\"]\n[component.probe.variables]\nredis_url = \"{{{{ redis_url }}}}\"\n",
             url = redis.url()
         ),
     )?;
+    // The key-value store every server reads: Spin's file and table.
+    let kv_file = dir.join(".spin/sqlite_key_value.db");
+    {
+        let db = rusqlite::Connection::open(&kv_file)?;
+        db.execute_batch("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))")?;
+        db.execute(
+            "INSERT OR REPLACE INTO spin_key_value VALUES ('default', ?1, ?2)",
+            rusqlite::params![KEY, VALUE.as_bytes()],
+        )?;
+    }
 
-    let (_host, host_base) = spawn_server(
-        Command::new(host_bin)
-            .args(["up", "--listen", "127.0.0.1:0", "-f"])
-            .arg(dir.join("spin.toml")),
-    )?;
-    let host = load(&host_base, seconds, connections).await?;
-    drop(_host);
-    let (_native, native_base) =
-        spawn_server(Command::new(baseline_bin).args(["127.0.0.1:0", redis.url()]))?;
-    let native = load(&native_base, seconds, connections).await?;
-    drop(_native);
-    let _ = std::fs::remove_dir_all(&dir);
-
-    println!("| server | requests/s | p50 | p99 | requests |");
-    println!("| --- | --- | --- | --- | --- |");
-    for (name, r) in [
-        ("native axum + redis-rs (baseline)", &native),
-        ("redspin-host + probe component", &host),
-    ] {
-        println!(
-            "| {name} | {:.0} | {:.0} us | {:.0} us | {} |",
-            r.rps, r.lat.p50_us, r.lat.p99_us, r.lat.count
+    let mut rows = Vec::new();
+    {
+        let mut cmd = Command::new(baseline_bin);
+        cmd.args(["127.0.0.1:0", redis.url()]).arg(&kv_file);
+        let (native, base) = spawn_server(&mut cmd)?;
+        rows.push(
+            measure(
+                "native axum (baseline)",
+                &base,
+                native.pid(),
+                seconds,
+                connections,
+            )
+            .await?,
         );
     }
-    println!();
+    {
+        let mut cmd = Command::new(host_bin);
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(dir.join("spin.toml"));
+        let (host, base) = spawn_server(&mut cmd)?;
+        rows.push(measure("redspin-host", &base, host.pid(), seconds, connections).await?);
+    }
+    match redspin_testsupport::spin::spin_binary() {
+        Some(bin) => {
+            let (mut spin, base) = start_spin(&bin, &dir.join("spin.toml")).await?;
+            let row = measure("Spin 4 (spin up)", &base, spin.id(), seconds, connections).await;
+            let _ = spin.kill();
+            let _ = spin.wait();
+            rows.push(row?);
+        }
+        None => eprintln!("no Spin CLI found: the Spin column is left out"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let native = &rows[0];
     println!(
-        "Host vs baseline: {:.2}x the time per request (throughput ratio), p50 {:+.0} us, p99 {:+.0} us ({} keep-alive connections, {} s).",
-        native.rps / host.rps,
-        host.lat.p50_us - native.lat.p50_us,
-        host.lat.p99_us - native.lat.p99_us,
-        connections,
-        seconds
+        "| server | workload | requests/s | time per request vs native | p50 | p99 | peak RSS |"
     );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for r in &rows {
+        for (workload, m, base) in [
+            ("Redis GET", &r.get, &native.get),
+            ("key-value get", &r.kv, &native.kv),
+        ] {
+            println!(
+                "| {} | {workload} | {:.0} | {:.2}x | {:.0} us ({:+.0}) | {:.0} us ({:+.0}) | {} |",
+                r.server,
+                m.rps,
+                base.rps / m.rps,
+                m.lat.p50_us,
+                m.lat.p50_us - base.lat.p50_us,
+                m.lat.p99_us,
+                m.lat.p99_us - base.lat.p99_us,
+                r.rss.map_or("?".into(), |m| format!("{m:.0} MiB")),
+            );
+        }
+    }
+    println!();
+    println!("({connections} keep-alive connection(s), {seconds} s per measurement after 1 s of warm-up.)");
     Ok(())
 }

@@ -1,12 +1,15 @@
 //! The native baseline for the host benchmark: an axum server doing what
 //! the probe component's `/get` does (one Redis GET through a pooled
-//! connection, the value as the response body), without WebAssembly.
+//! connection, the value as the response body) and its `/kv-value` (one
+//! read of Spin's key-value table in a SQLite file), without WebAssembly.
 //!
-//! Usage: native_baseline LISTEN_ADDR REDIS_URL
+//! Usage: native_baseline LISTEN_ADDR REDIS_URL [KV_SQLITE_FILE]
 
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use std::sync::{Arc, Mutex};
+
 use redis::aio::ConnectionManager;
 
 #[derive(serde::Deserialize)]
@@ -31,6 +34,31 @@ async fn get(State(mut conn): State<ConnectionManager>, Query(q): Query<Key>) ->
     }
 }
 
+type Kv = Arc<Mutex<rusqlite::Connection>>;
+
+async fn kv_value(State(db): State<Kv>, Query(q): Query<Key>) -> impl IntoResponse {
+    let read = tokio::task::spawn_blocking(move || {
+        let db = db.lock().expect("lock");
+        let mut stmt = db.prepare_cached(
+            "SELECT value FROM spin_key_value WHERE store = 'default' AND key = $1",
+        )?;
+        let mut rows = stmt.query_map([q.key], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.next().transpose()
+    })
+    .await;
+    match read {
+        Ok(Ok(Some(v))) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            v,
+        )
+            .into_response(),
+        Ok(Ok(None)) => (StatusCode::NOT_FOUND, "miss").into_response(),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -41,9 +69,17 @@ async fn main() -> anyhow::Result<()> {
     let conn = redis::Client::open(redis_url)?
         .get_connection_manager()
         .await?;
-    let app = axum::Router::new()
+    let mut app = axum::Router::new()
         .route("/probe/get", axum::routing::get(get))
         .with_state(conn);
+    if let Some(file) = args.next() {
+        let db: Kv = Arc::new(Mutex::new(rusqlite::Connection::open(file)?));
+        app = app.merge(
+            axum::Router::new()
+                .route("/probe/kv-value", axum::routing::get(kv_value))
+                .with_state(db),
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("Serving http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;

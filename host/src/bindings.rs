@@ -6,9 +6,10 @@ wasmtime::component::bindgen!({
     world: "spin-host",
     imports: { default: async | trappable },
     with: {
+        "fermyon:spin/key-value.store": crate::spin_kv::KvStore,
         "fermyon:spin/redis.connection": crate::spin_redis::RedisConnection,
         "fermyon:spin/sqlite.connection": crate::spin_sqlite::SqliteConnection,
     },
 });
 
-pub use fermyon::spin::{redis, sqlite, variables};
+pub use fermyon::spin::{key_value, redis, sqlite, variables};

@@ -38,6 +38,9 @@ pub struct UpArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// Runtime configuration: key-value stores and SQLite databases (as `spin up --runtime-config-file`).
+    #[arg(long = "runtime-config-file")]
+    pub runtime_config_file: Option<PathBuf>,
     /// SQL run against the default database before serving: `@file.sql` or a statement (repeatable).
     #[arg(long = "sqlite")]
     pub sqlite: Vec<String>,
@@ -56,6 +59,12 @@ pub struct UpArgs {
     /// How long in-flight requests may finish at shutdown (ms).
     #[arg(long, default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+    /// Longest wait for a request's headers, and for the next request on an idle connection (ms).
+    #[arg(long, default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +115,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         sqlite_statements: args.sqlite,
         env: args.env,
+        runtime_config_file: args.runtime_config_file,
         ..Options::default()
     };
     let overrides = args.variables;
@@ -131,11 +141,20 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             None => println!("  {component}: http://{addr}{route}"),
         }
     }
-    crate::server::serve(
+    let limits = crate::server::Limits {
+        header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
+        max_connections: args.max_connections,
+    };
+    anyhow::ensure!(
+        limits.max_connections > 0,
+        "--max-connections must be at least 1"
+    );
+    crate::server::serve_with(
         listener,
         Arc::new(runtime),
         shutdown_signal(),
         Duration::from_millis(args.shutdown_grace_ms),
+        limits,
     )
     .await?;
     Ok(())

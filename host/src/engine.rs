@@ -1,9 +1,11 @@
 //! The wasmtime engine (built once), the linker with every host interface,
 //! and compiled components cached on disk.
 
-use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::Duration;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
 
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -88,25 +90,40 @@ pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     Ok(linker)
 }
 
+/// The cache key of a compiled component: SHA-256 of the wasm bytes, of
+/// the engine settings that shape compiled code, and of this host's
+/// version. The key guards an `unsafe` deserialize, so it must not collide.
+pub fn cache_key(engine: &Engine, wasm: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(wasm);
+    h.update(b"\0engine\0");
+    // The engine gives its settings as `impl Hash`: feed them to SHA-256.
+    struct Feed<'a>(&'a mut Sha256);
+    impl std::hash::Hasher for Feed<'_> {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut Feed(&mut h));
+    h.update(b"\0host\0");
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hex::encode(h.finalize())
+}
+
 /// Loads a component, from `cache_dir` when a compiled copy for these
 /// bytes and these engine settings is there, else compiling and caching it.
 /// An unreadable cached copy (say, after an engine upgrade) is recompiled.
-pub fn load_component(
-    engine: &Engine,
-    wasm: &Path,
-    cache_dir: &Path,
-) -> wasmtime::Result<Component> {
-    let bytes = std::fs::read(wasm)
-        .map_err(|e| wasmtime::format_err!("cannot read {}: {e}", wasm.display()))?;
-    let mut h = std::hash::DefaultHasher::new();
-    bytes.hash(&mut h);
-    engine.precompile_compatibility_hash().hash(&mut h);
-    env!("CARGO_PKG_VERSION").hash(&mut h);
-    let cached = cache_dir.join(format!("{:016x}.cwasm", h.finish()));
+pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: &Path) -> anyhow::Result<Component> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let cached = cache_dir.join(format!("{}.cwasm", cache_key(engine, &bytes)));
     if cached.is_file() {
         // SAFETY: the file was written by `Component::serialize` of this
-        // program for this engine configuration (the key covers both);
-        // wasmtime also checks the engine compatibility header itself.
+        // program for this engine configuration and these bytes (the
+        // SHA-256 key covers all three); wasmtime also checks the engine
+        // compatibility header itself.
         match unsafe { Component::deserialize_file(engine, &cached) } {
             Ok(c) => return Ok(c),
             Err(e) => {
@@ -115,19 +132,21 @@ pub fn load_component(
         }
     }
     let component = Component::new(engine, &bytes)
-        .map_err(|e| e.context(format!("cannot compile {}", wasm.display())))?;
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot compile {}", wasm.display()))?;
     if let Err(e) = write_cache(&component, &cached) {
-        tracing::warn!(path = %cached.display(), error = %e, "could not cache the compiled component");
+        tracing::warn!(path = %cached.display(), error = %format!("{e:#}"), "could not cache the compiled component");
     }
     Ok(component)
 }
 
-fn write_cache(component: &Component, path: &Path) -> wasmtime::Result<()> {
+fn write_cache(component: &Component, path: &Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, component.serialize()?)?;
-    std::fs::rename(&tmp, path)?;
+    let bytes = component.serialize().map_err(anyhow::Error::from)?;
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))?;
     Ok(())
 }

@@ -3,10 +3,17 @@
 //! Supported: `[application]`, `[variables]`, `[[trigger.http]]` (`route` as
 //! a pattern or `{ private = true }`, `component` by id or inline),
 //! `[component.ID]` with `source` (a local path), `allowed_outbound_hosts`,
-//! `variables`, `sqlite_databases`, `environment`, `build`. Unknown fields
-//! are errors, as in Spin; known Spin features this host does not provide
-//! (key-value stores, AI models, files, remote sources) are refused at load
-//! with a message that says so, instead of failing on first use.
+//! `variables`, `sqlite_databases`, `key_value_stores`, `environment`,
+//! `build`. Unknown fields are errors, as in Spin; known Spin features this
+//! host does not provide (AI models, files, dependencies, remote sources)
+//! are refused at load with a message that says so, instead of failing on
+//! first use.
+//!
+//! [`App::parse`] runs in steps: the version, `[variables]`, the triggers
+//! (routes, and components written inline), the components, then the
+//! routes against the components. The serde structs are in [`raw`].
+
+mod raw;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +22,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::variables::{self, Part, VariableDef};
+use raw::{Raw, RawComponent, RawComponentRef, RawRoute, RawSource};
 
 #[derive(Debug, Error)]
 pub enum ManifestError {
@@ -31,99 +39,6 @@ pub enum ManifestError {
         place: String,
         message: String,
     },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Raw {
-    spin_manifest_version: toml::Value,
-    application: RawApplication,
-    #[serde(default)]
-    variables: BTreeMap<String, VariableDef>,
-    #[serde(default)]
-    trigger: BTreeMap<String, Vec<RawHttpTrigger>>,
-    #[serde(default)]
-    component: BTreeMap<String, RawComponent>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawApplication {
-    name: String,
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    authors: Vec<String>,
-    #[serde(default)]
-    trigger: Option<toml::Value>,
-    #[serde(default)]
-    targets: Option<toml::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHttpTrigger {
-    #[serde(default)]
-    id: Option<String>,
-    route: RawRoute,
-    component: RawComponentRef,
-    #[serde(default)]
-    executor: Option<toml::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawRoute {
-    Path(String),
-    Private { private: bool },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawComponentRef {
-    Id(String),
-    Inline(Box<RawComponent>),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawSource {
-    Path(String),
-    Remote(serde::de::IgnoredAny),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawComponent {
-    source: RawSource,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    allowed_outbound_hosts: Vec<String>,
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-    #[serde(default)]
-    sqlite_databases: Vec<String>,
-    #[serde(default)]
-    environment: BTreeMap<String, String>,
-    #[serde(default)]
-    build: Option<Build>,
-    #[serde(default)]
-    key_value_stores: Vec<String>,
-    #[serde(default)]
-    ai_models: Vec<String>,
-    #[serde(default)]
-    files: Vec<toml::Value>,
-    #[serde(default)]
-    exclude_files: Vec<String>,
-    #[serde(default)]
-    dependencies: Option<toml::Value>,
-    #[serde(default)]
-    dependencies_inherit_configuration: Option<bool>,
-    #[serde(default)]
-    tool: Option<toml::Value>,
 }
 
 /// `[component.X.build]`.
@@ -187,19 +102,31 @@ pub struct Component {
     /// Component variable name to template.
     pub variables: BTreeMap<String, String>,
     pub sqlite_databases: Vec<String>,
+    pub key_value_stores: Vec<String>,
     pub environment: BTreeMap<String, String>,
     pub build: Option<Build>,
 }
 
-/// Spin's component id rule: kebab-case, a letter first.
-fn valid_component_id(id: &str) -> bool {
+/// Spin's id rule: words of lowercase letters and digits joined by `sep`,
+/// a letter first.
+fn valid_id(id: &str, sep: char) -> bool {
     !id.is_empty()
         && id.as_bytes()[0].is_ascii_lowercase()
-        && id.split('-').all(|w| {
+        && id.split(sep).all(|w| {
             !w.is_empty()
                 && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
+}
+
+/// Component ids are kebab-case.
+fn valid_component_id(id: &str) -> bool {
+    valid_id(id, '-')
+}
+
+/// Store and database labels are kebab-case or snake_case.
+fn valid_label(label: &str) -> bool {
+    valid_id(label, '-') || valid_id(label, '_')
 }
 
 impl App {
@@ -218,159 +145,23 @@ impl App {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let invalid = |place: String, message: String| ManifestError::Invalid {
-            path: path.to_owned(),
-            place,
-            message,
+        let p = Parser { path };
+        p.version(&raw.spin_manifest_version)?;
+        p.variables(&raw.variables)?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        let version_ok = matches!(&raw.spin_manifest_version, toml::Value::Integer(2))
-            || matches!(&raw.spin_manifest_version, toml::Value::String(s) if s == "2");
-        if !version_ok {
-            return Err(invalid(
-                "spin_manifest_version".into(),
-                format!("expected 2, got {}", raw.spin_manifest_version),
-            ));
-        }
-        let _ = (
-            &raw.application.description,
-            &raw.application.authors,
-            &raw.application.trigger,
-            &raw.application.targets,
-        );
-        for name in raw.variables.keys() {
-            variables::validate_name(name)
-                .map_err(|e| invalid(format!("[variables] {name}"), e.to_string()))?;
-        }
-        for (name, def) in &raw.variables {
-            if def.required && def.default.is_some() {
-                return Err(invalid(
-                    format!("[variables] {name}"),
-                    "a variable cannot be both required and have a default".into(),
-                ));
-            }
-        }
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-
-        let mut components = BTreeMap::new();
         let mut raw_components: Vec<(String, RawComponent)> = raw.component.into_iter().collect();
-        let mut routes = Vec::new();
-        for (kind, triggers) in raw.trigger {
-            if kind != "http" {
-                return Err(invalid(
-                    format!("[[trigger.{kind}]]"),
-                    "only HTTP triggers are supported".into(),
-                ));
-            }
-            for (i, t) in triggers.into_iter().enumerate() {
-                let place = format!("[[trigger.http]] #{}", i + 1);
-                let _ = &t.executor;
-                let route = match t.route {
-                    RawRoute::Path(r) => Some(r),
-                    RawRoute::Private { private: true } => None,
-                    RawRoute::Private { private: false } => {
-                        return Err(invalid(
-                            place,
-                            "route must be a string pattern or '{ private = true }'".into(),
-                        ));
-                    }
-                };
-                let component = match t.component {
-                    RawComponentRef::Id(id) => id,
-                    RawComponentRef::Inline(c) => {
-                        let id =
-                            t.id.clone()
-                                .unwrap_or_else(|| format!("inline-component{}", i + 1));
-                        raw_components.push((id.clone(), *c));
-                        id
-                    }
-                };
-                routes.push((place, HttpRoute { route, component }));
-            }
-        }
+        let routes = p.triggers(raw.trigger, &mut raw_components)?;
+        let mut components = BTreeMap::new();
         for (id, c) in raw_components {
-            let place = format!("[component.{id}]");
-            if !valid_component_id(&id) {
-                return Err(invalid(
-                    place,
-                    "component ids are kebab-case: lowercase letters, digits and '-'".into(),
-                ));
-            }
-            let unsupported = [
-                ("key_value_stores", !c.key_value_stores.is_empty()),
-                ("ai_models", !c.ai_models.is_empty()),
-                ("files", !c.files.is_empty() || !c.exclude_files.is_empty()),
-                (
-                    "dependencies",
-                    c.dependencies.is_some() || c.dependencies_inherit_configuration.is_some(),
-                ),
-            ];
-            if let Some((what, _)) = unsupported.iter().find(|(_, used)| *used) {
-                return Err(invalid(
-                    place,
-                    format!("`{what}` is not supported by redspin-host"),
-                ));
-            }
-            let _ = (&c.description, &c.tool);
-            let source = match c.source {
-                RawSource::Path(p) => dir.join(p),
-                RawSource::Remote(_) => {
-                    return Err(invalid(
-                        place,
-                        "only local `source` paths are supported by redspin-host".into(),
-                    ));
-                }
-            };
-            for (name, template) in &c.variables {
-                variables::validate_name(name)
-                    .map_err(|e| invalid(format!("{place} variables.{name}"), e.to_string()))?;
-                check_template(template, &raw.variables)
-                    .map_err(|m| invalid(format!("{place} variables.{name}"), m))?;
-            }
-            for host in &c.allowed_outbound_hosts {
-                check_template(host, &raw.variables)
-                    .map_err(|m| invalid(format!("{place} allowed_outbound_hosts"), m))?;
-            }
-            let component = Component {
-                id: id.clone(),
-                source,
-                allowed_outbound_hosts: c.allowed_outbound_hosts,
-                variables: c.variables,
-                sqlite_databases: c.sqlite_databases,
-                environment: c.environment,
-                build: c.build,
-            };
+            let component = p.component(&id, c, &dir, &raw.variables)?;
             if components.insert(id.clone(), component).is_some() {
-                return Err(invalid(place, "defined twice".into()));
+                return Err(p.invalid(format!("[component.{id}]"), "defined twice".into()));
             }
         }
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (place, r) in &routes {
-            if !components.contains_key(&r.component) {
-                return Err(invalid(
-                    place.clone(),
-                    format!(
-                        "component {:?} is not defined (no [component.{}])",
-                        r.component, r.component
-                    ),
-                ));
-            }
-            if let Some(route) = &r.route {
-                if let Some(first) = seen.insert(route.clone(), r.component.clone()) {
-                    return Err(invalid(
-                        place.clone(),
-                        format!(
-                            "duplicate route {route:?}: used by component {first:?} and by {:?}",
-                            r.component
-                        ),
-                    ));
-                }
-            }
-        }
+        p.routes(&routes, &components)?;
         Ok(Self {
             path: path.to_owned(),
             dir,
@@ -394,6 +185,187 @@ impl App {
                         c.source.display()
                     ),
                 });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The validation steps of [`App::parse`], each naming the manifest in
+/// its errors.
+struct Parser<'a> {
+    path: &'a Path,
+}
+
+impl Parser<'_> {
+    fn invalid(&self, place: String, message: String) -> ManifestError {
+        ManifestError::Invalid {
+            path: self.path.to_owned(),
+            place,
+            message,
+        }
+    }
+
+    fn version(&self, v: &toml::Value) -> Result<(), ManifestError> {
+        let ok =
+            matches!(v, toml::Value::Integer(2)) || matches!(v, toml::Value::String(s) if s == "2");
+        if ok {
+            Ok(())
+        } else {
+            Err(self.invalid(
+                "spin_manifest_version".into(),
+                format!("expected 2, got {v}"),
+            ))
+        }
+    }
+
+    fn variables(&self, vars: &BTreeMap<String, VariableDef>) -> Result<(), ManifestError> {
+        for (name, def) in vars {
+            let place = || format!("[variables] {name}");
+            variables::validate_name(name).map_err(|e| self.invalid(place(), e.to_string()))?;
+            if def.required && def.default.is_some() {
+                return Err(self.invalid(
+                    place(),
+                    "a variable cannot be both required and have a default".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The HTTP routes, each with the place it was written; components
+    /// written inline join `components`.
+    fn triggers(
+        &self,
+        triggers: BTreeMap<String, Vec<raw::RawHttpTrigger>>,
+        components: &mut Vec<(String, RawComponent)>,
+    ) -> Result<Vec<(String, HttpRoute)>, ManifestError> {
+        let mut routes = Vec::new();
+        for (kind, triggers) in triggers {
+            if kind != "http" {
+                return Err(self.invalid(
+                    format!("[[trigger.{kind}]]"),
+                    "only HTTP triggers are supported".into(),
+                ));
+            }
+            for (i, t) in triggers.into_iter().enumerate() {
+                let place = format!("[[trigger.http]] #{}", i + 1);
+                let route = match t.route {
+                    RawRoute::Path(r) => Some(r),
+                    RawRoute::Private { private: true } => None,
+                    RawRoute::Private { private: false } => {
+                        return Err(self.invalid(
+                            place,
+                            "route must be a string pattern or '{ private = true }'".into(),
+                        ));
+                    }
+                };
+                let component = match t.component {
+                    RawComponentRef::Id(id) => id,
+                    RawComponentRef::Inline(c) => {
+                        let id = t.id.unwrap_or_else(|| format!("inline-component{}", i + 1));
+                        components.push((id.clone(), *c));
+                        id
+                    }
+                };
+                routes.push((place, HttpRoute { route, component }));
+            }
+        }
+        Ok(routes)
+    }
+
+    fn component(
+        &self,
+        id: &str,
+        c: RawComponent,
+        dir: &Path,
+        vars: &BTreeMap<String, VariableDef>,
+    ) -> Result<Component, ManifestError> {
+        let place = format!("[component.{id}]");
+        if !valid_component_id(id) {
+            return Err(self.invalid(
+                place,
+                "component ids are kebab-case: lowercase letters, digits and '-'".into(),
+            ));
+        }
+        let unsupported = [
+            ("ai_models", !c.ai_models.is_empty()),
+            ("files", !c.files.is_empty() || !c.exclude_files.is_empty()),
+            (
+                "dependencies",
+                c.dependencies.is_some() || c.dependencies_inherit_configuration.is_some(),
+            ),
+        ];
+        if let Some((what, _)) = unsupported.iter().find(|(_, used)| *used) {
+            return Err(self.invalid(place, format!("`{what}` is not supported by redspin-host")));
+        }
+        for (field, labels) in [
+            ("key_value_stores", &c.key_value_stores),
+            ("sqlite_databases", &c.sqlite_databases),
+        ] {
+            if let Some(bad) = labels.iter().find(|l| !valid_label(l)) {
+                return Err(self.invalid(
+                    format!("{place} {field}"),
+                    format!("{bad:?}: expected kebab-case or snake_case"),
+                ));
+            }
+        }
+        let source = match c.source {
+            RawSource::Path(p) => dir.join(p),
+            RawSource::Remote(_) => {
+                return Err(self.invalid(
+                    place,
+                    "only local `source` paths are supported by redspin-host".into(),
+                ));
+            }
+        };
+        for (name, template) in &c.variables {
+            let at = || format!("{place} variables.{name}");
+            variables::validate_name(name).map_err(|e| self.invalid(at(), e.to_string()))?;
+            check_template(template, vars).map_err(|m| self.invalid(at(), m))?;
+        }
+        for host in &c.allowed_outbound_hosts {
+            check_template(host, vars)
+                .map_err(|m| self.invalid(format!("{place} allowed_outbound_hosts"), m))?;
+        }
+        Ok(Component {
+            id: id.to_owned(),
+            source,
+            allowed_outbound_hosts: c.allowed_outbound_hosts,
+            variables: c.variables,
+            sqlite_databases: c.sqlite_databases,
+            key_value_stores: c.key_value_stores,
+            environment: c.environment,
+            build: c.build,
+        })
+    }
+
+    fn routes(
+        &self,
+        routes: &[(String, HttpRoute)],
+        components: &BTreeMap<String, Component>,
+    ) -> Result<(), ManifestError> {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (place, r) in routes {
+            if !components.contains_key(&r.component) {
+                return Err(self.invalid(
+                    place.clone(),
+                    format!(
+                        "component {:?} is not defined (no [component.{}])",
+                        r.component, r.component
+                    ),
+                ));
+            }
+            if let Some(route) = &r.route {
+                if let Some(first) = seen.insert(route, &r.component) {
+                    return Err(self.invalid(
+                        place.clone(),
+                        format!(
+                            "duplicate route {route:?}: used by component {first:?} and by {:?}",
+                            r.component
+                        ),
+                    ));
+                }
             }
         }
         Ok(())

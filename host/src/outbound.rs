@@ -138,9 +138,11 @@ impl AllowedHost {
         scheme_ok && host_ok && port_ok
     }
 
-    /// True for `self` entries (relative URLs to the app itself).
-    pub fn allows_self(&self) -> bool {
-        matches!(self.host, HostRule::ToSelf | HostRule::Any)
+    /// True when this entry lets a request to the app itself (a relative
+    /// URL) use one of `schemes`: host `self` or `*`, as in Spin.
+    pub fn allows_relative(&self, schemes: &[&str]) -> bool {
+        let scheme_ok = self.scheme.as_deref().is_none_or(|s| schemes.contains(&s));
+        scheme_ok && matches!(self.host, HostRule::ToSelf | HostRule::Any)
     }
 }
 
@@ -257,6 +259,11 @@ impl AllowedHosts {
 
     pub fn allows(&self, url: &OutboundUrl) -> bool {
         self.hosts.iter().any(|h| h.allows(url))
+    }
+
+    /// True when some entry allows requests to the app itself.
+    pub fn allows_relative(&self, schemes: &[&str]) -> bool {
+        self.hosts.iter().any(|h| h.allows_relative(schemes))
     }
 
     /// Parses `url` and checks it; a malformed URL is not allowed.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,13 +20,21 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 use crate::engine::{self, EPOCH_TICK};
-use crate::manifest::App;
+use anyhow::Context;
+
+use crate::kv::Stores;
+use crate::manifest::{App, Component};
 use crate::outbound::AllowedHosts;
+use crate::redis_pool::RedisPool;
 use crate::routing::Router;
+use crate::runtime_config::RuntimeConfig;
 use crate::spin_http::OutboundHooks;
-use crate::spin_sqlite::Databases;
+use crate::sqlite::Databases;
 use crate::state::{ComponentEnv, HostState, Services};
 use crate::variables::Resolved;
+
+/// Paths under this prefix are the host's, never a component's.
+pub const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 
 pub type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -47,6 +55,8 @@ pub struct Options {
     pub sqlite_statements: Vec<String>,
     /// Extra environment for every component (`--env KEY=VALUE`).
     pub env: Vec<(String, String)>,
+    /// `--runtime-config-file`: stores and databases beyond the defaults.
+    pub runtime_config_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -59,6 +69,7 @@ impl Default for Options {
             cache_dir: None,
             sqlite_statements: Vec::new(),
             env: Vec::new(),
+            runtime_config_file: None,
         }
     }
 }
@@ -70,6 +81,9 @@ struct Loaded {
 
 /// An application ready to serve.
 pub struct Runtime {
+    app_name: String,
+    app_version: Option<String>,
+    self_origin: std::sync::OnceLock<http::uri::Authority>,
     engine: Engine,
     router: Router,
     components: HashMap<String, Loaded>,
@@ -79,35 +93,29 @@ pub struct Runtime {
 
 impl Runtime {
     /// Loads `app`: resolves variables (from `env`), checks sources, opens
-    /// databases, runs start-up SQL, compiles and pre-instantiates every
-    /// component. Every failure names its cause.
+    /// databases and stores, runs start-up SQL, compiles and
+    /// pre-instantiates every component. Every failure names its cause.
     pub fn load(
         app: &App,
         options: Options,
         env: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Self> {
         app.check_sources()?;
-        let vars = Resolved::resolve(&app.variables, env)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", app.path.display()))?;
+        let manifest = app.path.display().to_string();
+        let vars = Resolved::resolve(&app.variables, env).context(manifest.clone())?;
         let router = Router::build(&app.routes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", app.path.display()))?;
-        let sqlite = Databases::open_default(&app.dir).map_err(anyhow::Error::msg)?;
-        for s in &options.sqlite_statements {
-            let sql = match s.strip_prefix('@') {
-                Some(file) => {
-                    let path = app.dir.join(file);
-                    std::fs::read_to_string(&path).map_err(|e| {
-                        anyhow::anyhow!("--sqlite @{file}: cannot read {}: {e}", path.display())
-                    })?
-                }
-                None => s.clone(),
-            };
-            sqlite
-                .execute_batch("default", &sql)
-                .map_err(|e| anyhow::anyhow!("--sqlite {s}: {e}"))?;
-        }
-        let engine = engine::build_engine(options.pool_size).map_err(anyhow_from)?;
-        let linker = engine::linker(&engine).map_err(anyhow_from)?;
+            .map_err(anyhow::Error::msg)
+            .context(manifest)?;
+        let config = match &options.runtime_config_file {
+            Some(file) => RuntimeConfig::load(file, &app.dir)?,
+            None => RuntimeConfig::defaults(&app.dir),
+        };
+        let sqlite = Databases::open(&config.sqlite)?;
+        run_startup_sql(&sqlite, &options.sqlite_statements, &app.dir)?;
+        let redis = Arc::new(RedisPool::default());
+        let kv = Stores::open(&config.key_value, &redis)?;
+        let engine = engine::build_engine(options.pool_size)?;
+        let linker = engine::linker(&engine)?;
         let cache_dir = options
             .cache_dir
             .clone()
@@ -115,56 +123,41 @@ impl Runtime {
         let mut components = HashMap::new();
         for c in app.components.values() {
             let place = format!("component {:?}", c.id);
-            let mut variables = HashMap::new();
-            for (name, template) in &c.variables {
-                variables.insert(
-                    name.clone(),
-                    vars.expand(template)
-                        .map_err(|e| anyhow::anyhow!("{place}: variable {name}: {e}"))?,
-                );
-            }
-            let hosts = c
-                .allowed_outbound_hosts
-                .iter()
-                .map(|h| vars.expand(h))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| anyhow::anyhow!("{place}: allowed_outbound_hosts: {e}"))?;
-            let allowed_hosts = AllowedHosts::parse(&hosts)
-                .map_err(|e| anyhow::anyhow!("{place}: allowed_outbound_hosts: {e}"))?;
-            for db in &c.sqlite_databases {
-                if !sqlite.contains(db) {
-                    anyhow::bail!("{place}: SQLite database {db:?} is not defined (only \"default\" is available)");
-                }
-            }
-            let mut environment: Vec<(String, String)> =
-                c.environment.clone().into_iter().collect();
-            environment.extend(options.env.iter().cloned());
-            let component = engine::load_component(&engine, &c.source, &cache_dir)
-                .map_err(|e| anyhow_from(e).context(place.clone()))?;
+            check_labels(c, &sqlite, &kv).context(place.clone())?;
+            let env = component_env(c, &vars, &options).context(place.clone())?;
+            let component =
+                engine::load_component(&engine, &c.source, &cache_dir).context(place.clone())?;
             let pre = linker
                 .instantiate_pre(&component)
                 .and_then(ProxyPre::new)
-                .map_err(|e| anyhow_from(e).context(format!("{place} cannot run here (does it export wasi:http/incoming-handler and import only what a Spin host offers?)")))?;
-            let env = Arc::new(ComponentEnv {
-                id: c.id.clone(),
-                variables,
-                allowed_hosts: Arc::new(allowed_hosts),
-                sqlite_databases: c.sqlite_databases.iter().cloned().collect::<BTreeSet<_>>(),
-                environment,
-            });
-            components.insert(c.id.clone(), Loaded { pre, env });
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{place} cannot run here (does it export wasi:http/incoming-handler and import only what a Spin host offers?)"))?;
+            components.insert(
+                c.id.clone(),
+                Loaded {
+                    pre,
+                    env: Arc::new(env),
+                },
+            );
         }
         engine::start_epoch_ticker(&engine);
         Ok(Self {
+            app_name: app.name.clone(),
+            app_version: app.version.clone(),
+            self_origin: std::sync::OnceLock::new(),
             engine,
             router,
             components,
-            services: Arc::new(Services {
-                redis: Arc::default(),
-                sqlite,
-            }),
+            services: Arc::new(Services { redis, sqlite, kv }),
             options,
         })
+    }
+
+    /// Where the app is served: the origin of requests to the app itself.
+    pub fn set_self_origin(&self, addr: SocketAddr) {
+        if let Ok(a) = http::uri::Authority::try_from(addr.to_string()) {
+            let _ = self.self_origin.set(a);
+        }
     }
 
     pub fn router(&self) -> &Router {
@@ -172,7 +165,15 @@ impl Runtime {
     }
 
     /// Serves one request.
+    ///
+    /// The host's own answers are Spin's: `/.well-known/spin/health` and
+    /// `/.well-known/spin/info` before any route, 404 and 500 with an empty
+    /// body. A body over `max_body_bytes` is refused with an empty 413
+    /// (Spin sets no limit).
     pub async fn handle(&self, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+        if let Some(name) = req.uri().path().strip_prefix(WELL_KNOWN_PREFIX) {
+            return self.well_known(name);
+        }
         let Some(m) = self.router.route(req.uri().path()) else {
             return plain(StatusCode::NOT_FOUND, "");
         };
@@ -183,7 +184,7 @@ impl Runtime {
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
             .is_some_and(|n| n > self.options.max_body_bytes as u64);
         if too_big {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "");
         }
         let (mut parts, body) = req.into_parts();
         let body = match Limited::new(body, self.options.max_body_bytes)
@@ -195,7 +196,7 @@ impl Runtime {
                 if e.downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some() =>
             {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "");
             }
             Err(e) => {
                 return plain(
@@ -237,8 +238,31 @@ impl Runtime {
                 let first = e.to_string();
                 let first = first.lines().next().unwrap_or_default();
                 tracing::error!(component = %loaded.env.id, "request failed: {first}");
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "")
             }
+        }
+    }
+
+    /// Spin's well-known endpoints: `health` answers `OK`, `info` the
+    /// app's name and version; anything else under the prefix is 404.
+    fn well_known(&self, name: &str) -> Response<Body> {
+        match name {
+            "health" => plain(StatusCode::OK, "OK"),
+            "info" => {
+                let mut info = serde_json::Map::new();
+                info.insert("name".into(), self.app_name.clone().into());
+                if let Some(v) = &self.app_version {
+                    info.insert("version".into(), v.clone().into());
+                }
+                let body = serde_json::to_string_pretty(&info).unwrap_or_default();
+                let mut r = plain(StatusCode::OK, &body);
+                r.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json"),
+                );
+                r
+            }
+            _ => plain(StatusCode::NOT_FOUND, ""),
         }
     }
 
@@ -250,6 +274,7 @@ impl Runtime {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().stderr(stderr.clone());
+        allow_sockets(&mut wasi, &loaded.env.allowed_hosts);
         for (k, v) in &loaded.env.environment {
             wasi.env(k, v);
         }
@@ -260,6 +285,7 @@ impl Runtime {
             hooks: OutboundHooks {
                 component: loaded.env.id.as_str().into(),
                 allowed: loaded.env.allowed_hosts.clone(),
+                self_origin: self.self_origin.get().cloned(),
             },
             env: loaded.env.clone(),
             services: self.services.clone(),
@@ -267,6 +293,9 @@ impl Runtime {
                 .memory_size(self.options.max_memory_bytes)
                 .instances(64)
                 .build(),
+            deadline: std::time::Instant::now() + self.options.request_timeout,
+            sqlite_open: 0,
+            kv_open: 0,
         };
         let mut store = wasmtime::Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -278,13 +307,8 @@ impl Runtime {
         let wreq = store
             .data_mut()
             .http()
-            .new_incoming_request(Scheme::Http, req)
-            .map_err(anyhow_from)?;
-        let out = store
-            .data_mut()
-            .http()
-            .new_response_outparam(tx)
-            .map_err(anyhow_from)?;
+            .new_incoming_request(Scheme::Http, req)?;
+        let out = store.data_mut().http().new_response_outparam(tx)?;
         let pre = loaded.pre.clone();
         let id = loaded.env.id.clone();
         let log_stderr = stderr.clone();
@@ -317,7 +341,7 @@ impl Runtime {
             Ok(Ok(Err(code))) => anyhow::bail!("component answered with an error: {code:?}"),
             Ok(Err(_)) => match task.await {
                 Ok(Ok(())) => anyhow::bail!("component never set a response"),
-                Ok(Err(e)) => Err(anyhow_from(e)),
+                Ok(Err(e)) => Err(e.into()),
                 Err(e) => Err(e.into()),
             },
             Err(_) => {
@@ -326,6 +350,103 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Runs `--sqlite` statements (`@file` relative to the app, or SQL) against
+/// the `default` database.
+fn run_startup_sql(sqlite: &Databases, statements: &[String], dir: &Path) -> anyhow::Result<()> {
+    for s in statements {
+        let sql = match s.strip_prefix('@') {
+            Some(file) => {
+                let path = dir.join(file);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("--sqlite @{file}: cannot read {}", path.display()))?
+            }
+            None => s.clone(),
+        };
+        sqlite
+            .execute_batch("default", &sql)
+            .with_context(|| format!("--sqlite {s}"))?;
+    }
+    Ok(())
+}
+
+/// Refuses, as Spin does at start-up, a component listing a database or
+/// store that is not defined.
+fn check_labels(c: &Component, sqlite: &Databases, kv: &Stores) -> anyhow::Result<()> {
+    if let Some(db) = c.sqlite_databases.iter().find(|d| !sqlite.contains(d)) {
+        anyhow::bail!(
+            "SQLite database {db:?} is not defined (define it in the runtime config file: [sqlite_database.{db}])"
+        );
+    }
+    if let Some(label) = c.key_value_stores.iter().find(|l| !kv.contains(l)) {
+        anyhow::bail!(
+            "unknown key_value_stores label {label:?} (define it in the runtime config file: [key_value_store.{label}])"
+        );
+    }
+    Ok(())
+}
+
+/// A component's settings: variables and outbound hosts expanded, labels,
+/// environment.
+fn component_env(
+    c: &Component,
+    vars: &Resolved,
+    options: &Options,
+) -> anyhow::Result<ComponentEnv> {
+    let mut variables = HashMap::new();
+    for (name, template) in &c.variables {
+        let value = vars
+            .expand(template)
+            .with_context(|| format!("variable {name}"))?;
+        variables.insert(name.clone(), value);
+    }
+    let hosts = c
+        .allowed_outbound_hosts
+        .iter()
+        .map(|h| vars.expand(h))
+        .collect::<Result<Vec<_>, _>>()
+        .context("allowed_outbound_hosts")?;
+    let allowed_hosts = AllowedHosts::parse(&hosts)
+        .map_err(anyhow::Error::msg)
+        .context("allowed_outbound_hosts")?;
+    let mut environment: Vec<(String, String)> = c.environment.clone().into_iter().collect();
+    environment.extend(options.env.iter().cloned());
+    Ok(ComponentEnv {
+        id: c.id.clone(),
+        variables,
+        allowed_hosts: Arc::new(allowed_hosts),
+        sqlite_databases: c.sqlite_databases.iter().cloned().collect::<BTreeSet<_>>(),
+        key_value_stores: c.key_value_stores.iter().cloned().collect::<BTreeSet<_>>(),
+        environment,
+    })
+}
+
+/// `wasi:sockets` as Spin allows them (`factor-outbound-networking`):
+/// TCP connections and UDP datagrams to addresses an
+/// `allowed_outbound_hosts` entry grants with the `tcp://` or `udp://`
+/// scheme; never a listening socket; no name lookups (Spin does not enable
+/// them), so entries match by address. A refused address is
+/// `access-denied` to the guest. The operating system's own bind to the
+/// wildcard address before a connect or a send is allowed.
+fn allow_sockets(wasi: &mut wasmtime_wasi::WasiCtxBuilder, allowed: &Arc<AllowedHosts>) {
+    use wasmtime_wasi::sockets::SocketAddrUse as Use;
+    let allowed = allowed.clone();
+    wasi.allow_tcp(true)
+        .allow_udp(true)
+        .allow_ip_name_lookup(false);
+    wasi.socket_addr_check(move |addr, used| {
+        let check = |scheme: &str| allowed.allows_url(&format!("{scheme}://{addr}"), scheme);
+        let implicit_bind = addr.ip().is_unspecified() && addr.port() == 0;
+        let ok = match used {
+            Use::TcpBind => implicit_bind,
+            Use::TcpListen | Use::TcpAccept => false,
+            Use::TcpConnect => check("tcp"),
+            Use::UdpBind => implicit_bind || check("udp"),
+            Use::UdpSend | Use::UdpReceive => check("udp"),
+        };
+        Box::pin(std::future::ready(ok))
+    });
 }
 
 /// A small text response.
@@ -337,9 +458,4 @@ pub fn plain(status: StatusCode, text: &str) -> Response<Body> {
     );
     *r.status_mut() = status;
     r
-}
-
-/// wasmtime's error as anyhow's, keeping the full chain and backtrace text.
-pub fn anyhow_from(e: wasmtime::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e:?}")
 }

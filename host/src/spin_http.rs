@@ -1,6 +1,11 @@
 //! Outbound HTTP (`wasi:http/outgoing-handler`), limited to the component's
 //! `allowed_outbound_hosts`. A request elsewhere fails with the error code
 //! Spin gives, `HTTP-request-denied`.
+//!
+//! A request to the app itself (a URL with no host, or the host
+//! `self.alt`) needs an `http://self` (or `*`) entry, as in Spin
+//! (`factor-outbound-http/src/wasi.rs`, `prepare_request`), and goes to the
+//! address the app is served on.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,11 +18,42 @@ use crate::outbound::{AllowedHosts, OutboundUrl};
 pub struct OutboundHooks {
     pub component: Arc<str>,
     pub allowed: Arc<AllowedHosts>,
+    /// Where the app is served (`None` until the server listens).
+    pub self_origin: Option<http::uri::Authority>,
 }
 
 type Io = Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>;
 
+/// True for a request to the app itself: no host, or `self.alt`.
+pub fn is_self_request(uri: &http::Uri) -> bool {
+    match uri.authority() {
+        Some(a) => a.host().is_empty() || a.host() == "self.alt",
+        None => true,
+    }
+}
+
 impl OutboundHooks {
+    /// Points a self request at the app's address.
+    fn to_self(
+        &self,
+        request: &mut http::Request<wasmtime_wasi_http::WasiBody>,
+    ) -> Result<(), wasmtime_wasi_http::Error> {
+        let origin = self
+            .self_origin
+            .clone()
+            .ok_or(wasmtime_wasi_http::Error::HttpRequestUriInvalid)?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(http::uri::Scheme::HTTP);
+        parts.authority = Some(origin.clone());
+        parts.path_and_query = request.uri().path_and_query().cloned();
+        *request.uri_mut() = http::Uri::from_parts(parts)
+            .map_err(|_| wasmtime_wasi_http::Error::HttpRequestUriInvalid)?;
+        let host = http::HeaderValue::from_str(origin.as_str())
+            .map_err(|_| wasmtime_wasi_http::Error::HttpRequestUriInvalid)?;
+        request.headers_mut().insert(http::header::HOST, host);
+        Ok(())
+    }
+
     fn allowed(&self, uri: &http::Uri) -> bool {
         let scheme = uri.scheme_str().unwrap_or("https");
         let Some(authority) = uri.authority() else {
@@ -43,7 +79,16 @@ impl WasiHttpHooks for OutboundHooks {
             > + Send,
     > {
         let _ = fut;
-        if !self.allowed(request.uri()) {
+        let mut request = request;
+        if is_self_request(request.uri()) {
+            if !self.allowed.allows_relative(&["http", "https"]) {
+                tracing::warn!(component = %self.component, "refused a request to the app itself: no http://self in allowed_outbound_hosts");
+                return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+            }
+            if let Err(e) = self.to_self(&mut request) {
+                return Box::new(async move { Err(e) });
+            }
+        } else if !self.allowed(request.uri()) {
             tracing::warn!(
                 component = %self.component,
                 host = request.uri().host().unwrap_or(""),

@@ -4,15 +4,17 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::kv::Stores;
 use crate::outbound::AllowedHosts;
 use crate::redis_pool::RedisPool;
 use crate::spin_http::OutboundHooks;
-use crate::spin_sqlite::Databases;
+use crate::sqlite::Databases;
 
 /// One component's settings, resolved once at start-up.
 #[derive(Debug)]
@@ -22,6 +24,7 @@ pub struct ComponentEnv {
     pub variables: HashMap<String, String>,
     pub allowed_hosts: Arc<AllowedHosts>,
     pub sqlite_databases: BTreeSet<String>,
+    pub key_value_stores: BTreeSet<String>,
     pub environment: Vec<(String, String)>,
 }
 
@@ -29,6 +32,7 @@ pub struct ComponentEnv {
 pub struct Services {
     pub redis: Arc<RedisPool>,
     pub sqlite: Databases,
+    pub kv: Stores,
 }
 
 /// The data of one request's `Store`.
@@ -40,6 +44,11 @@ pub struct HostState {
     pub env: Arc<ComponentEnv>,
     pub services: Arc<Services>,
     pub limits: wasmtime::StoreLimits,
+    /// When the request's time is up (SQLite statements are interrupted).
+    pub deadline: Instant,
+    /// SQLite connections and key-value stores open now (Spin caps each).
+    pub sqlite_open: usize,
+    pub kv_open: usize,
 }
 
 impl WasiView for HostState {

@@ -72,7 +72,7 @@ fn a_full_manifest_loads() {
 
 #[test]
 fn errors_name_the_place() {
-    let cases: [(&str, &str, &str); 10] = [
+    let cases: [(&str, &str, &str); 12] = [
         ("spin_manifest_version = 2", "", "missing field `application`"),
         (
             "spin_manifest_version = 1\n[application]\nname='a'",
@@ -105,9 +105,19 @@ fn errors_name_the_place() {
             "[component.Bad_Id]: component ids are kebab-case",
         ),
         (
-            "spin_manifest_version = 2\n[application]\nname='a'\n[component.x]\nsource='x.wasm'\nkey_value_stores=['default']",
+            "spin_manifest_version = 2\n[application]\nname='a'\n[component.x]\nsource='x.wasm'\nai_models=['llama2-chat']",
             "",
-            "`key_value_stores` is not supported",
+            "`ai_models` is not supported",
+        ),
+        (
+            "spin_manifest_version = 2\n[application]\nname='a'\n[component.x]\nsource='x.wasm'\nkey_value_stores=['b@dlabel']",
+            "",
+            "[component.x] key_value_stores: \"b@dlabel\": expected kebab-case or snake_case",
+        ),
+        (
+            "spin_manifest_version = 2\n[application]\nname='a'\n[component.x]\nsource='x.wasm'\nsqlite_databases=['camelCase']",
+            "",
+            "[component.x] sqlite_databases: \"camelCase\": expected kebab-case or snake_case",
         ),
         (
             "spin_manifest_version = 2\n[application]\nname='a'\n[component.x]\nsource='x.wasm'\ntypo_field = 1",

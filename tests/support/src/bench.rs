@@ -7,6 +7,13 @@ use std::process::{Child, Command, Stdio};
 /// A server process, killed and reaped when dropped.
 pub struct Server(Child);
 
+impl Server {
+    /// The process id (to read its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -1,0 +1,82 @@
+//! Key-value stores by label, as Spin defines them (`crates/factor-key-value`):
+//! `default` is a SQLite file in the state directory; others come from
+//! `[key_value_store.LABEL]` in the runtime configuration, backed by SQLite
+//! ([`sqlite`], Spin's `key-value-spin`) or Redis ([`redis`], Spin's
+//! `key-value-redis`). A component lists the labels it may open in
+//! `key_value_stores`; a listed label with no store is refused at load.
+//!
+//! Errors reach the guest as Spin words them: `other(...)` with the
+//! backend's error text.
+
+pub mod redis;
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::redis_pool::RedisPool;
+use crate::sqlite::Location;
+
+/// How one store is configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// Spin's `type = "spin"`: a SQLite table `spin_key_value`.
+    Sqlite(Location),
+    /// Spin's `type = "redis"`: keys as they are, in the URL's database.
+    Redis { url: String },
+}
+
+/// One store, shared by every request and component that lists it.
+pub enum Backend {
+    Sqlite(Arc<sqlite::SqliteStore>),
+    Redis(redis::RedisStore),
+}
+
+/// A store could not be prepared at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("key-value store {label:?}: {message}")]
+pub struct OpenError {
+    pub label: String,
+    pub message: String,
+}
+
+/// The application's stores by label.
+#[derive(Default)]
+pub struct Stores {
+    stores: BTreeMap<String, Arc<Backend>>,
+}
+
+impl Stores {
+    /// Prepares every configured store. A SQLite store is opened (and its
+    /// table created) now, so a bad path fails the start-up; a Redis store
+    /// connects at its first `open`, as in Spin.
+    pub fn open(
+        configs: &BTreeMap<String, StoreConfig>,
+        redis: &Arc<RedisPool>,
+    ) -> Result<Self, OpenError> {
+        let mut stores = BTreeMap::new();
+        for (label, config) in configs {
+            let backend = match config {
+                StoreConfig::Sqlite(location) => Backend::Sqlite(Arc::new(
+                    sqlite::SqliteStore::open(label, location).map_err(|message| OpenError {
+                        label: label.clone(),
+                        message,
+                    })?,
+                )),
+                StoreConfig::Redis { url } => {
+                    Backend::Redis(redis::RedisStore::new(url.clone(), redis.clone()))
+                }
+            };
+            stores.insert(label.clone(), Arc::new(backend));
+        }
+        Ok(Self { stores })
+    }
+
+    pub fn get(&self, label: &str) -> Option<&Arc<Backend>> {
+        self.stores.get(label)
+    }
+
+    pub fn contains(&self, label: &str) -> bool {
+        self.stores.contains_key(label)
+    }
+}
