@@ -41,7 +41,7 @@ pub struct UpArgs {
     /// Runtime configuration: key-value stores and SQLite databases (as `spin up --runtime-config-file`).
     #[arg(long = "runtime-config-file")]
     pub runtime_config_file: Option<PathBuf>,
-    /// SQL run against the default database before serving: `@file.sql` or a statement (repeatable).
+    /// SQL run before serving (repeatable): `@FILE[:LABEL]` runs a file (relative to the working directory) against database LABEL (default `default`); anything else is one statement against `default`.
     #[arg(long = "sqlite")]
     pub sqlite: Vec<String>,
     /// Environment variable for every component, KEY=VALUE (repeatable).

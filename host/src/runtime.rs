@@ -111,7 +111,7 @@ impl Runtime {
             None => RuntimeConfig::defaults(&app.dir),
         };
         let sqlite = Databases::open(&config.sqlite)?;
-        run_startup_sql(&sqlite, &options.sqlite_statements, &app.dir)?;
+        run_startup_sql(&sqlite, &options.sqlite_statements)?;
         let redis = Arc::new(RedisPool::default());
         let kv = Stores::open(&config.key_value, &redis)?;
         let engine = engine::build_engine(options.pool_size)?;
@@ -352,23 +352,47 @@ impl Runtime {
     }
 }
 
-/// Runs `--sqlite` statements (`@file` relative to the app, or SQL) against
-/// the `default` database.
-fn run_startup_sql(sqlite: &Databases, statements: &[String], dir: &Path) -> anyhow::Result<()> {
+/// Runs `--sqlite` statements as `spin up` does
+/// (`crates/trigger/src/cli/sqlite_statements.rs`): `@FILE[:LABEL]` runs
+/// every statement in FILE (relative to the working directory) against the
+/// database LABEL (`default` if none); anything else is one statement run
+/// against `default`. Spin silently runs only the first statement of an
+/// inline text that holds several; here that is refused, so what starts on
+/// this host starts the same on Spin.
+fn run_startup_sql(sqlite: &Databases, statements: &[String]) -> anyhow::Result<()> {
     for s in statements {
-        let sql = match s.strip_prefix('@') {
-            Some(file) => {
-                let path = dir.join(file);
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("--sqlite @{file}: cannot read {}", path.display()))?
+        match s.strip_prefix('@') {
+            Some(config) => {
+                let (file, label) =
+                    parse_file_and_label(config).with_context(|| format!("--sqlite {s}"))?;
+                let sql = std::fs::read_to_string(file)
+                    .with_context(|| format!("--sqlite {s}: cannot read {file}"))?;
+                sqlite
+                    .execute_batch(label, &sql)
+                    .with_context(|| format!("--sqlite {s}"))?;
             }
-            None => s.clone(),
-        };
-        sqlite
-            .execute_batch("default", &sql)
-            .with_context(|| format!("--sqlite {s}"))?;
+            None => sqlite
+                .execute_one("default", s)
+                .with_context(|| format!("--sqlite {s:?}"))?,
+        }
     }
     Ok(())
+}
+
+/// `FILE` or `FILE:LABEL` of an `@` statement.
+fn parse_file_and_label(config: &str) -> anyhow::Result<(&str, &str)> {
+    let config = config.trim();
+    anyhow::ensure!(!config.is_empty(), "no file after '@'");
+    match config.split_once(':') {
+        Some((_, label)) if label.trim().is_empty() => {
+            anyhow::bail!("the database label after ':' is empty")
+        }
+        Some((file, _)) if file.trim().is_empty() => {
+            anyhow::bail!("the file path before ':' is empty")
+        }
+        Some((file, label)) => Ok((file.trim(), label.trim())),
+        None => Ok((config, "default")),
+    }
 }
 
 /// Refuses, as Spin does at start-up, a component listing a database or

@@ -1,6 +1,12 @@
 //! The probe component through the real host: routing and Spin headers,
 //! each Redis call, SQLite, variables, outbound rules, traps, time and body
 //! limits, connection pooling.
+//!
+//! Where Spin defines the behaviour the same checks run on real Spin too
+//! ([`on_both_hosts`]). On redspin-host alone: the time limit on a guest
+//! and the body limit (Spin has neither), connection pooling (an
+//! implementation choice; Spin opens a connection per `open`), and the
+//! host's own answers to a slow or crowded client (`host_limits_*`).
 
 mod common;
 
@@ -54,54 +60,70 @@ source = "@PROBE_WASM@"
     )
 }
 
+const VARS: [(&str, &str); 2] = [
+    ("SPIN_VARIABLE_TOKEN", "t0ken"),
+    ("SPIN_VARIABLE_GREETING", "hi"),
+];
+
 async fn serve(redis: &TestRedis, extra_hosts: &str, options: Options) -> Served {
     let app = AppDir::new(&manifest(redis.url(), extra_hosts));
-    Served::start(
-        app,
-        options,
-        &[
-            ("SPIN_VARIABLE_TOKEN", "t0ken"),
-            ("SPIN_VARIABLE_GREETING", "hi"),
-        ],
-    )
-    .await
+    Served::start(app, options, &VARS).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_and_spin_headers() {
     let redis = TestRedis::start();
-    let s = serve(&redis, "", Options::default()).await;
-    let h = s.json("/probe/headers?x=1").await;
-    let port = s.base.rsplit(':').next().unwrap().to_owned();
-    let want = [
-        (
-            "spin-full-url",
-            format!("http://127.0.0.1:{port}/probe/headers?x=1"),
-        ),
-        ("spin-path-info", "/headers".into()),
-        ("spin-matched-route", "/probe/...".into()),
-        ("spin-base-path", "/".into()),
-        ("spin-raw-component-route", "/probe/...".into()),
-        ("spin-component-route", "/probe".into()),
-    ];
-    for (k, v) in want {
-        assert_eq!(h[k], v.as_str(), "{k}");
-    }
-    assert!(h["spin-client-addr"]
-        .as_str()
-        .unwrap()
-        .starts_with("127.0.0.1:"));
-    let h = s.json("/items/42/headers").await;
-    assert_eq!(h["spin-path-match-item-id"], "42");
-    assert_eq!(h["spin-matched-route"], "/items/:item_id/...");
-    assert_eq!(s.get("/nowhere").await.0, 404);
-    s.stop().await;
+    let m = manifest(redis.url(), "");
+    on_both_hosts(&m, Options::default(), &VARS, async |s| {
+        let who = s.who;
+        let h = s.json("/probe/headers?x=1").await;
+        let port = s.base.rsplit(':').next().unwrap().to_owned();
+        let want = [
+            (
+                "spin-full-url",
+                format!("http://127.0.0.1:{port}/probe/headers?x=1"),
+            ),
+            ("spin-path-info", "/headers".into()),
+            ("spin-matched-route", "/probe/...".into()),
+            ("spin-base-path", "/".into()),
+            ("spin-raw-component-route", "/probe/...".into()),
+            ("spin-component-route", "/probe".into()),
+        ];
+        for (k, v) in want {
+            assert_eq!(h[k], v.as_str(), "{who}: {k}");
+        }
+        assert!(h["spin-client-addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:"));
+        let h = s.json("/items/42/headers").await;
+        assert_eq!(h["spin-path-match-item-id"], "42", "{who}");
+        assert_eq!(h["spin-matched-route"], "/items/:item_id/...", "{who}");
+        // The host's own answers: an empty 404, the well-known endpoints
+        // before any route, an empty 500 for a trap.
+        assert_eq!(s.get("/nowhere").await, (404, String::new()), "{who}");
+        assert_eq!(
+            s.get("/.well-known/spin/health").await,
+            (200, "OK".into()),
+            "{who}"
+        );
+        let info = s.json("/.well-known/spin/info").await;
+        assert_eq!(info["name"], "probe-app", "{who}: {info}");
+        assert_eq!(
+            s.get("/.well-known/spin/other").await,
+            (404, String::new()),
+            "{who}"
+        );
+        assert_eq!(s.get("/probe/trap").await, (500, String::new()), "{who}");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_redis_call_with_spin_reply_mapping() {
     let redis = TestRedis::start();
-    let s = serve(&redis, "", Options::default()).await;
+    let m = manifest(redis.url(), "");
+    on_both_hosts(&m, Options::default(), &VARS, async |s| {
     let r = s
         .json(&format!("/probe/redis?prefix={}", redis.prefix))
         .await;
@@ -122,7 +144,7 @@ async fn every_redis_call_with_spin_reply_mapping() {
         ("del", "Ok(3)"),
     ];
     for (k, v) in want {
-        assert_eq!(r[k], v, "{k}");
+        assert_eq!(r[k], v, "{}: {k}", s.who);
     }
     assert!(
         r["incr_wrong_type"]
@@ -136,7 +158,8 @@ async fn every_redis_call_with_spin_reply_mapping() {
         .as_str()
         .unwrap()
         .contains("unknown command"));
-    s.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,35 +171,40 @@ async fn redis_addresses_outside_the_manifest_are_refused_and_down_redis_errors_
         .unwrap()
         .port();
     let down = format!("redis://127.0.0.1:{free}");
-    let s = serve(&redis, &format!(", \"{down}\""), Options::default()).await;
-    // Not in allowed_outbound_hosts: refused before any connection.
-    let other = format!(
-        "redis://127.0.0.2:{}",
-        redis.url().rsplit(':').next().unwrap()
-    )
-    .replace(':', "%3A")
-    .replace('/', "%2F");
-    assert_eq!(
-        s.json(&format!("/probe/redis?address={other}")).await["open_error"],
-        "Error::InvalidAddress"
-    );
-    // Allowed, but nothing listens there: an error, quickly, not a hang.
-    let started = std::time::Instant::now();
-    let r = s
-        .json(&format!(
-            "/probe/redis?address={}",
-            down.replace(':', "%3A").replace('/', "%2F")
-        ))
-        .await;
-    assert!(
-        r["open_error"]
-            .as_str()
-            .unwrap()
-            .starts_with("Error::Other("),
-        "{r}"
-    );
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let m = manifest(redis.url(), &format!(", \"{down}\""));
+    let port = redis.url().rsplit(':').next().unwrap().to_owned();
+    on_both_hosts(&m, Options::default(), &VARS, async |s| {
+        // Not in allowed_outbound_hosts: refused before any connection.
+        let other = format!("redis://127.0.0.2:{port}")
+            .replace(':', "%3A")
+            .replace('/', "%2F");
+        assert_eq!(
+            s.json(&format!("/probe/redis?address={other}")).await["open_error"],
+            "Error::InvalidAddress",
+            "{}",
+            s.who
+        );
+        // Allowed, but nothing listens there: an error, quickly, not a hang.
+        let started = std::time::Instant::now();
+        let r = s
+            .json(&format!(
+                "/probe/redis?address={}",
+                down.replace(':', "%3A").replace('/', "%2F")
+            ))
+            .await;
+        assert!(
+            r["open_error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Error::Other("),
+            "{r}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{}", s.who);
+    })
+    .await;
+
     // Redis going away under a pooled connection: an error, then recovery.
+    let s = serve(&redis, "", Options::default()).await;
     assert_eq!(s.json("/probe/redis").await["set"], "Ok(())");
     redis.stop();
     let r = s.json("/probe/redis").await;
@@ -216,16 +244,20 @@ async fn redis_connections_are_pooled_across_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_round_trip_permissions_and_startup_statements() {
     let redis = TestRedis::start();
+    let seeds =
+        std::env::temp_dir().join(format!("redspin-seed-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("seed.sql"), "INSERT INTO seeded VALUES (8);").unwrap();
     let options = Options {
         sqlite_statements: vec![
-            "CREATE TABLE seeded (x INTEGER); INSERT INTO seeded VALUES (7);".into(),
-            "@seed.sql".into(),
+            "CREATE TABLE seeded (x INTEGER)".into(),
+            "INSERT INTO seeded VALUES (7)".into(),
+            format!("@{}", seeds.join("seed.sql").display()),
         ],
         ..Options::default()
     };
-    let app = AppDir::new(&manifest(redis.url(), ""));
-    std::fs::write(app.dir.join("seed.sql"), "INSERT INTO seeded VALUES (8);").unwrap();
-    let s = Served::start(app, options, &[("SPIN_VARIABLE_TOKEN", "x")]).await;
+    let m = manifest(redis.url(), "");
+    on_both_hosts(&m, options, &VARS, async |s| {
     let r = s.json("/probe/sqlite").await;
     assert_eq!(
         r["columns"],
@@ -246,37 +278,41 @@ async fn sqlite_round_trip_permissions_and_startup_statements() {
         "Error::AccessDenied"
     );
     // The default database lives where Spin keeps it, with the seed applied.
-    let db = rusqlite::Connection::open(s.app.dir.join(".spin/sqlite_db.db")).unwrap();
+    let db = rusqlite::Connection::open(s.dir.join(".spin/sqlite_db.db")).unwrap();
     let sum: i64 = db
         .query_row("SELECT SUM(x) FROM seeded", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(sum, 15);
-    s.stop().await;
+    assert_eq!(sum, 15, "{}", s.who);
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&seeds);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn variables_from_defaults_and_env_with_spin_errors() {
     let redis = TestRedis::start();
-    let s = serve(&redis, "", Options::default()).await;
-    assert_eq!(s.json("/probe/vars?name=msg").await["value"], "hi world");
-    assert_eq!(s.json("/probe/vars?name=secret").await["value"], "t0ken");
-    assert_eq!(
-        s.json("/probe/vars?name=nope").await["error"],
-        "Error::Undefined(\"no variable for \\\"probe\\\".\\\"nope\\\"\")"
-    );
-    assert!(s.json("/probe/vars?name=Bad").await["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("Error::InvalidName("));
-    assert!(s.json("/bare/vars?name=msg").await["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("Error::Undefined("));
-    assert_eq!(
-        s.json("/probe/env?name=PROBE_ENV").await["value"],
-        "from-manifest"
-    );
-    s.stop().await;
+    let m = manifest(redis.url(), "");
+    on_both_hosts(&m, Options::default(), &VARS, async |s| {
+        assert_eq!(s.json("/probe/vars?name=msg").await["value"], "hi world");
+        assert_eq!(s.json("/probe/vars?name=secret").await["value"], "t0ken");
+        assert_eq!(
+            s.json("/probe/vars?name=nope").await["error"],
+            "Error::Undefined(\"no variable for \\\"probe\\\".\\\"nope\\\"\")"
+        );
+        assert!(s.json("/probe/vars?name=Bad").await["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error::InvalidName("));
+        assert!(s.json("/bare/vars?name=msg").await["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error::Undefined("));
+        assert_eq!(
+            s.json("/probe/env?name=PROBE_ENV").await["value"],
+            "from-manifest"
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,41 +324,38 @@ async fn outbound_http_is_limited_to_allowed_hosts() {
         let app = axum_like_ok();
         let _ = app(listener).await;
     });
-    let s = serve(
-        &redis,
-        &format!(", \"http://127.0.0.1:{port}\""),
-        Options::default(),
-    )
+    let m = manifest(redis.url(), &format!(", \"http://127.0.0.1:{port}\""));
+    on_both_hosts(&m, Options::default(), &VARS, async |s| {
+        let ok = s
+            .json(&format!(
+                "/probe/http?url=http%3A%2F%2F127.0.0.1%3A{port}%2F"
+            ))
+            .await;
+        assert_eq!(ok["status"], 200, "{ok}");
+        let denied = s
+            .json("/probe/http?url=http%3A%2F%2F127.0.0.1%3A9%2F")
+            .await;
+        assert!(
+            denied["error"]
+                .as_str()
+                .unwrap()
+                .contains("HttpRequestDenied"),
+            "{denied}"
+        );
+        let bare = s
+            .json(&format!(
+                "/bare/http?url=http%3A%2F%2F127.0.0.1%3A{port}%2F"
+            ))
+            .await;
+        assert!(
+            bare["error"]
+                .as_str()
+                .unwrap()
+                .contains("HttpRequestDenied"),
+            "{bare}"
+        );
+    })
     .await;
-    let ok = s
-        .json(&format!(
-            "/probe/http?url=http%3A%2F%2F127.0.0.1%3A{port}%2F"
-        ))
-        .await;
-    assert_eq!(ok["status"], 200, "{ok}");
-    let denied = s
-        .json("/probe/http?url=http%3A%2F%2F127.0.0.1%3A9%2F")
-        .await;
-    assert!(
-        denied["error"]
-            .as_str()
-            .unwrap()
-            .contains("HttpRequestDenied"),
-        "{denied}"
-    );
-    let bare = s
-        .json(&format!(
-            "/bare/http?url=http%3A%2F%2F127.0.0.1%3A{port}%2F"
-        ))
-        .await;
-    assert!(
-        bare["error"]
-            .as_str()
-            .unwrap()
-            .contains("HttpRequestDenied"),
-        "{bare}"
-    );
-    s.stop().await;
 }
 
 /// A minimal HTTP server answering 200 to everything.
@@ -405,4 +438,93 @@ async fn request_bodies_are_limited() {
         .unwrap();
     assert_eq!(chunked.status(), 413);
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_databases_come_from_the_runtime_config() {
+    let dir = std::env::temp_dir().join(format!("redspin-named-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("runtime-config.toml");
+    let db_file = dir.join("analytics.db");
+    std::fs::write(
+        &config,
+        format!(
+            "[sqlite_database.analytics]\ntype = \"spin\"\npath = \"{}\"\n",
+            db_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("schema.sql"),
+        "CREATE TABLE hits (n INTEGER); INSERT INTO hits VALUES (41);",
+    )
+    .unwrap();
+    let manifest = r#"
+spin_manifest_version = 2
+[application]
+name = "named-db"
+[[trigger.http]]
+route = "/probe/..."
+component = "probe"
+[component.probe]
+source = "@PROBE_WASM@"
+sqlite_databases = ["default", "analytics"]
+"#;
+    let options = Options {
+        runtime_config_file: Some(config.clone()),
+        sqlite_statements: vec![format!("@{}:analytics", dir.join("schema.sql").display())],
+        ..Options::default()
+    };
+    on_both_hosts(manifest, options, &[], async |s| {
+        let r = s
+            .json("/probe/sql?db=analytics&s0=UPDATE+hits+SET+n+%3D+n+%2B+1&s1=SELECT+n+FROM+hits")
+            .await;
+        assert_eq!(
+            r["results"][1]["rows"][0], "[Value::Integer(42)]",
+            "{}: {r}",
+            s.who
+        );
+        // The default database is another file.
+        let r = s.json("/probe/sql?s0=SELECT+n+FROM+hits").await;
+        assert_eq!(
+            r["results"][0]["error"], "Error::Io(\"no such table: hits\")",
+            "{}: {r}",
+            s.who
+        );
+        let _ = std::fs::remove_file(&db_file);
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn startup_sql_is_one_inline_statement_or_a_file() {
+    let app = AppDir::new(&manifest("redis://127.0.0.1:6379", ""));
+    let manifest = redspin_host::manifest::App::load(&app.manifest()).unwrap();
+    for (statements, want) in [
+        (
+            vec!["CREATE TABLE a (x); CREATE TABLE b (x)"],
+            "holds more than one statement",
+        ),
+        (vec!["@"], "no file after '@'"),
+        (vec!["@seed.sql:"], "the database label after ':' is empty"),
+        (
+            vec!["@/nonexistent/seed.sql"],
+            "cannot read /nonexistent/seed.sql",
+        ),
+        (vec!["SELEKT 1"], "syntax error"),
+    ] {
+        let options = Options {
+            sqlite_statements: statements.iter().map(|s| s.to_string()).collect(),
+            ..Options::default()
+        };
+        let err = match redspin_host::runtime::Runtime::load(&manifest, options, |k| {
+            (k == "SPIN_VARIABLE_TOKEN").then(|| "x".to_owned())
+        }) {
+            Ok(_) => panic!("{statements:?} loaded"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(want), "{statements:?}: {err}");
+        assert!(err.contains("--sqlite"), "{statements:?}: {err}");
+    }
 }

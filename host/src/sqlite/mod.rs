@@ -56,6 +56,8 @@ pub enum OpenError {
     },
     #[error("no SQLite database {0:?}")]
     Unknown(String),
+    #[error("holds more than one statement: Spin runs only the first of an inline statement, so put several in a file and pass @FILE")]
+    Several,
 }
 
 /// The application's databases by label.
@@ -105,6 +107,28 @@ impl Databases {
         };
         let lease = db.lease(None).map_err(sql_error)?;
         lease.conn().execute_batch(sql).map_err(sql_error)
+    }
+
+    /// Runs one statement (refusing text that holds more than one) at
+    /// start-up.
+    pub fn execute_one(&self, label: &str, sql: &str) -> Result<(), OpenError> {
+        let db = self
+            .dbs
+            .get(label)
+            .ok_or_else(|| OpenError::Unknown(label.to_owned()))?;
+        let sql_error = |source| OpenError::Sql {
+            label: label.to_owned(),
+            where_: db.describe(),
+            source,
+        };
+        let lease = db.lease(None).map_err(sql_error)?;
+        let mut stmt = lease.conn().prepare(sql).map_err(|e| match e {
+            rusqlite::Error::MultipleStatement => OpenError::Several,
+            e => sql_error(e),
+        })?;
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(sql_error)?.is_some() {}
+        Ok(())
     }
 
     pub fn get(&self, label: &str) -> Option<&Arc<Database>> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use redspin_host::manifest::App;
 use redspin_host::runtime::{Options, Runtime};
+use redspin_testsupport::spin::SpinUp;
 use tokio::sync::oneshot;
 
 /// Builds the probe component (release, wasm32-wasip2) and returns its path.
@@ -121,6 +122,16 @@ pub struct Served {
 
 impl Served {
     pub async fn start(app: AppDir, options: Options, vars: &[(&str, &str)]) -> Self {
+        Self::start_with(app, options, vars, redspin_host::server::Limits::default()).await
+    }
+
+    /// [`Served::start`] with the server's connection limits.
+    pub async fn start_with(
+        app: AppDir,
+        options: Options,
+        vars: &[(&str, &str)],
+        limits: redspin_host::server::Limits,
+    ) -> Self {
         let manifest = App::load(&app.manifest()).expect("the manifest loads");
         let vars: Vec<(String, String)> = vars
             .iter()
@@ -138,13 +149,14 @@ impl Served {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            redspin_host::server::serve(
+            redspin_host::server::serve_with(
                 listener,
                 Arc::new(runtime),
                 async {
                     let _ = rx.await;
                 },
                 Duration::from_secs(5),
+                limits,
             )
             .await
             .unwrap();
@@ -177,5 +189,76 @@ impl Served {
         if let Some(t) = self.task.take() {
             t.await.unwrap();
         }
+    }
+}
+
+/// A host serving an app under test: redspin-host, or real Spin.
+pub struct Target {
+    pub base: String,
+    /// "redspin-host" or "real Spin", for assertion messages.
+    pub who: &'static str,
+    /// The app's directory (manifest, `.spin/`).
+    pub dir: PathBuf,
+}
+
+impl Target {
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = reqwest::get(format!("{}{path}", self.base))
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{}: {path}: {body}", self.who);
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {path}: {e}: {body}", self.who))
+    }
+}
+
+/// Runs `check` against `manifest` served by redspin-host with `options`,
+/// then by real Spin when a Spin CLI is found (see
+/// [`spin_for_calibration`]), so an expectation holds on the host that
+/// defines the behaviour. `vars` are given to both as environment
+/// (`SPIN_VARIABLE_*`); `options.sqlite_statements` and
+/// `options.runtime_config_file` become Spin's `--sqlite` and
+/// `--runtime-config-file`. Options with no Spin equivalent (time and body
+/// limits) apply to redspin-host alone.
+pub async fn on_both_hosts(
+    manifest: &str,
+    options: Options,
+    vars: &[(&str, &str)],
+    check: impl AsyncFn(&Target),
+) {
+    let mut args = Vec::new();
+    for s in &options.sqlite_statements {
+        args.extend(["--sqlite".to_owned(), s.clone()]);
+    }
+    if let Some(f) = &options.runtime_config_file {
+        args.extend(["--runtime-config-file".to_owned(), f.display().to_string()]);
+    }
+    let served = Served::start(AppDir::new(manifest), options, vars).await;
+    check(&Target {
+        base: served.base.clone(),
+        who: "redspin-host",
+        dir: served.app.dir.clone(),
+    })
+    .await;
+    served.stop().await;
+
+    if let Some(bin) = spin_for_calibration() {
+        let app = AppDir::new(manifest);
+        let env: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let spin = SpinUp::start(&bin, &app.manifest(), &args, &env).await;
+        check(&Target {
+            base: spin.base.clone(),
+            who: "real Spin",
+            dir: app.dir.clone(),
+        })
+        .await;
+        spin.stop().await;
     }
 }
