@@ -90,16 +90,6 @@ fn manifest_path(from: &Path) -> PathBuf {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Up(args) => up(args).await,
@@ -152,7 +142,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     crate::server::serve_with(
         listener,
         Arc::new(runtime),
-        shutdown_signal(),
+        redspin_process::shutdown_signal(),
         Duration::from_millis(args.shutdown_grace_ms),
         limits,
     )

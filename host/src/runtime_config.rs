@@ -255,6 +255,9 @@ fn kv_store(typed: Typed, bases: &Bases) -> Result<StoreConfig, String> {
         }
         "redis" => {
             let s: RedisStore = fields(typed.rest)?;
+            if s.url.contains("{{") {
+                return Err("`url` holds a `{{ template }}`: Spin does not expand templates in the runtime config, so neither does redspin-host; write the URL itself".into());
+            }
             redis::parse_redis_url(&s.url)
                 .ok_or_else(|| "`url` is not a Redis URL (redis://, rediss:// or unix://)".to_owned())?;
             Ok(StoreConfig::Redis { url: s.url })

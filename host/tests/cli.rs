@@ -51,6 +51,41 @@ fn manifest_errors_name_the_place() {
 }
 
 #[test]
+fn settings_that_do_not_parse_stop_start_up_naming_them() {
+    let app = AppDir::new(&format!(
+        "{HEAD}[[trigger.http]]\nroute = \"/\"\ncomponent = \"x\"\n[component.x]\nsource = \"@PROBE_WASM@\"\n"
+    ));
+    let rc = app.dir.join("rc.toml");
+    std::fs::write(&rc, "[key_value_store.x]\ntype = \"memcached\"\n").unwrap();
+    let cases: [(&[&str], Option<&str>, &str); 2] = [
+        (
+            &[],
+            Some("info,[{"),
+            "RUST_LOG=\"info,[{\" is not a valid log filter",
+        ),
+        (
+            &["--runtime-config-file", rc.to_str().unwrap()],
+            None,
+            "[key_value_store.x]: unknown store type \"memcached\"",
+        ),
+    ];
+    for (args, rust_log, want) in cases {
+        let mut cmd = host();
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(app.manifest())
+            .args(args)
+            .env_remove("RUST_LOG");
+        if let Some(v) = rust_log {
+            cmd.env("RUST_LOG", v);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} {rust_log:?}");
+        assert!(err.contains(want), "{args:?} {rust_log:?}\n=> {err}");
+    }
+}
+
+#[test]
 fn build_runs_each_command_in_its_workdir() {
     let app = AppDir::new(&format!(
         "{HEAD}[component.a]\nsource = \"a.wasm\"\n[component.a.build]\ncommand = \"echo built > marker.txt\"\nworkdir = \"sub\"\n[component.b]\nsource = \"b.wasm\"\n[component.b.build]\ncommand = [\"echo one > b.txt\", \"echo two >> b.txt\"]\n"

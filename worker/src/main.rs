@@ -4,12 +4,10 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = redspin_process::init_logging() {
+        eprintln!("redspin-worker: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let cli = redspin_worker::cli::Cli::parse();
     match redspin_worker::cli::dispatch(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

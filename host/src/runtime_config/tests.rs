@@ -121,6 +121,10 @@ fn refusals_name_the_file_and_the_table() {
             "[key_value_store.x]: `url` is not a Redis URL",
         ),
         (
+            "[key_value_store.x]\ntype = \"redis\"\nurl = \"redis://{{ host }}:6379\"",
+            "[key_value_store.x]: `url` holds a `{{ template }}`: Spin does not expand",
+        ),
+        (
             "[sqlite_database.x]\ntype = \"libsql\"\nurl = \"u\"\ntoken = \"t\"",
             "[sqlite_database.x]: database type \"libsql\" is Spin's but not supported",
         ),

@@ -11,7 +11,7 @@ mod status;
 use clap::{Parser, Subcommand};
 use redspin_core::KeySchema;
 
-pub use run::shutdown_signal;
+pub use redspin_process::shutdown_signal;
 
 #[derive(Debug, Parser)]
 #[command(

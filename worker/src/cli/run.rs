@@ -43,23 +43,6 @@ pub struct RunArgs {
     pub webhook_allow_private: bool,
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
     let config = WorkerConfig {
         redis_url: endpoint.url.clone(),
@@ -108,7 +91,7 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
     }
     let summary = Worker::new(config, Registry::builtins(args.webhook_allow_private))
         .with_metrics(metrics)
-        .run(shutdown_signal())
+        .run(redspin_process::shutdown_signal())
         .await
         .context("worker failed")?;
     stop_metrics.cancel();

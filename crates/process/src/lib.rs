@@ -1,0 +1,89 @@
+//! # redspin-process
+//!
+//! What every redspin binary (`redspin-host`, `redspin-worker`) does the
+//! same way at its edges:
+//! - [`init_logging`]: human-readable logs on standard error, filtered by
+//!   `RUST_LOG` (`info` when unset). A `RUST_LOG` that does not parse is an
+//!   error naming it, never silently replaced by the default.
+//! - [`shutdown_signal`]: resolves on SIGINT or SIGTERM, so servers stop
+//!   accepting and finish what they hold.
+
+use tracing_subscriber::EnvFilter;
+
+/// The log filter could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("RUST_LOG={value:?} is not a valid log filter")]
+    Filter {
+        value: String,
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
+    #[error("RUST_LOG is not valid UTF-8")]
+    NotUnicode,
+}
+
+/// The filter for `rust_log` (the value of `RUST_LOG`, if set).
+pub fn filter(rust_log: Option<&str>) -> Result<EnvFilter, LogError> {
+    match rust_log {
+        None => Ok(EnvFilter::new("info")),
+        Some(value) => EnvFilter::try_new(value).map_err(|source| LogError::Filter {
+            value: value.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Sets up logging to standard error, filtered by `RUST_LOG`.
+pub fn init_logging() -> Result<(), LogError> {
+    let value = match std::env::var("RUST_LOG") {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => return Err(LogError::NotUnicode),
+    };
+    let filter = filter(value.as_deref())?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters() {
+        for (value, ok) in [
+            (None, true),
+            (Some("debug"), true),
+            (Some("redspin_host=debug,warn"), true),
+            (Some("info,[{"), false),
+            (Some("=="), false),
+        ] {
+            let got = filter(value);
+            assert_eq!(got.is_ok(), ok, "{value:?}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.to_string().contains("RUST_LOG="), "{e}");
+            }
+        }
+    }
+}
