@@ -1,5 +1,5 @@
 //! Host benchmark (run by `scripts/bench host`): requests/s, p50/p99 latency
-//! and peak RSS of the same requests served by (a) a native axum baseline,
+//! and resident memory of the same requests served by (a) a native axum baseline,
 //! (b) the probe component on `redspin-host` and (c) the probe component on
 //! real Spin (when a Spin CLI is found), measured in one run against one
 //! private redis-server with the same load generator (keep-alive HTTP/1.1
@@ -84,10 +84,12 @@ async fn load(
     unreachable!()
 }
 
-/// Peak resident memory of a process (`VmHWM`), in MiB.
-fn peak_rss_mib(pid: u32) -> Option<f64> {
+/// Resident memory of a process (`VmRSS`) in MiB, read right after its
+/// load ends (its peak, `VmHWM`, would count the compilation of the
+/// component at start-up, which every host does once).
+fn rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -147,7 +149,7 @@ async fn measure(
         server,
         get,
         kv,
-        rss: peak_rss_mib(pid),
+        rss: rss_mib(pid),
     })
 }
 

@@ -42,6 +42,7 @@ pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
             .max_core_instances_per_component(32)
             .linear_memory_keep_resident(memory)
             .table_keep_resident(table)
+            .max_unused_warm_slots(8)
             .pagemap_scan(scan);
         let mut config = base_config();
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

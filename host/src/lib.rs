@@ -26,6 +26,7 @@
 //! - [`spin_kv`], [`spin_redis`], [`spin_sqlite`], [`spin_variables`],
 //!   [`spin_http`]: the host interfaces.
 //! - [`runtime`]: the loaded app and the request path.
+//! - [`guest`]: one request's guest, run on the connection's task.
 //! - [`server`]: the HTTP server with graceful shutdown.
 //! - [`cli`]: `redspin-host up` and `redspin-host build`.
 
@@ -38,6 +39,7 @@ pub mod variables;
 pub mod bindings;
 pub mod cli;
 pub mod engine;
+pub mod guest;
 pub mod kv;
 pub mod redis_pool;
 pub mod redis_text;

@@ -105,7 +105,6 @@ pub enum ConnectError {
 impl RedisPool {
     /// A connection to `address` for one resource alone.
     pub async fn checkout(self: &Arc<Self>, address: &str) -> Result<Checkout, ConnectError> {
-        let client = redis::Client::open(address).map_err(|_| ConnectError::InvalidAddress)?;
         while let Some(idle) = self.take_idle(address) {
             let age = idle.since.elapsed();
             if age > MAX_IDLE_TIME {
@@ -121,6 +120,9 @@ impl RedisPool {
             }
             return Ok(self.hand_out(address, conn));
         }
+        // Parsed only when a connection is made: an address with idle
+        // connections parsed before.
+        let client = redis::Client::open(address).map_err(|_| ConnectError::InvalidAddress)?;
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));

@@ -20,6 +20,7 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 use crate::engine::{self, EPOCH_TICK};
+use crate::guest;
 use anyhow::Context;
 
 use crate::kv::Stores;
@@ -311,8 +312,7 @@ impl Runtime {
         let out = store.data_mut().http().new_response_outparam(tx)?;
         let pre = loaded.pre.clone();
         let id = loaded.env.id.clone();
-        let log_stderr = stderr.clone();
-        let task = tokio::spawn(async move {
+        let run = async move {
             let result = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -321,7 +321,7 @@ impl Runtime {
                     .await
             }
             .await;
-            let err_text = String::from_utf8_lossy(&log_stderr.contents()).into_owned();
+            let err_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
             match &result {
                 Ok(()) if !err_text.is_empty() => {
                     tracing::info!(component = %id, "guest stderr: {}", err_text.trim_end())
@@ -332,23 +332,11 @@ impl Runtime {
                 _ => {}
             }
             result
-        });
-        let timeout = self.options.request_timeout;
+        };
         // The epoch deadline normally trips first (a trap, with a wasm
         // backtrace); the wall clock also covers a guest stuck waiting.
-        match tokio::time::timeout(timeout + 4 * EPOCH_TICK, rx).await {
-            Ok(Ok(Ok(resp))) => Ok(resp.map(|b| b.map_err(|e| Box::new(e) as _).boxed_unsync())),
-            Ok(Ok(Err(code))) => anyhow::bail!("component answered with an error: {code:?}"),
-            Ok(Err(_)) => match task.await {
-                Ok(Ok(())) => anyhow::bail!("component never set a response"),
-                Ok(Err(e)) => Err(e.into()),
-                Err(e) => Err(e.into()),
-            },
-            Err(_) => {
-                task.abort();
-                anyhow::bail!("component did not answer within {timeout:?}")
-            }
-        }
+        let limit = self.options.request_timeout + 4 * EPOCH_TICK;
+        guest::respond(guest::limited(run, limit), rx).await
     }
 }
 
