@@ -25,6 +25,7 @@
 //! - [`kv`]: key-value stores on SQLite or Redis.
 //! - [`spin_kv`], [`spin_redis`], [`spin_sqlite`], [`spin_variables`],
 //!   [`spin_http`]: the host interfaces.
+//! - [`load`]: start-up SQL, labels, component settings, socket rules.
 //! - [`runtime`]: the loaded app and the request path.
 //! - [`guest`]: one request's guest, run on the connection's task.
 //! - [`server`]: the HTTP server with graceful shutdown.
@@ -41,6 +42,7 @@ pub mod cli;
 pub mod engine;
 pub mod guest;
 pub mod kv;
+pub mod load;
 pub mod redis_pool;
 pub mod redis_text;
 pub mod runtime;

@@ -34,10 +34,11 @@ pub enum Backend {
 
 /// A store could not be prepared at start-up.
 #[derive(Debug, thiserror::Error)]
-#[error("key-value store {label:?}: {message}")]
+#[error("key-value store {label:?}")]
 pub struct OpenError {
     pub label: String,
-    pub message: String,
+    #[source]
+    pub source: sqlite::StoreOpenError,
 }
 
 /// The application's stores by label.
@@ -58,9 +59,9 @@ impl Stores {
         for (label, config) in configs {
             let backend = match config {
                 StoreConfig::Sqlite(location) => Backend::Sqlite(Arc::new(
-                    sqlite::SqliteStore::open(label, location).map_err(|message| OpenError {
+                    sqlite::SqliteStore::open(label, location).map_err(|source| OpenError {
                         label: label.clone(),
-                        message,
+                        source,
                     })?,
                 )),
                 StoreConfig::Redis { url } => {

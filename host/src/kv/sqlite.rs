@@ -14,6 +14,23 @@ pub struct SqliteStore {
     conn: Arc<Mutex<rusqlite::Connection>>,
 }
 
+/// A SQLite store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreOpenError {
+    #[error("cannot create the directory {}", .dir.display())]
+    Dir {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open or prepare {location:?}")]
+    Sqlite {
+        location: Location,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
 /// Spin hands `other(format!("{e:?}"))` to the guest for a SQLite failure.
 fn other(e: rusqlite::Error) -> Error {
     tracing::warn!(error = %e, "key-value error");
@@ -22,18 +39,24 @@ fn other(e: rusqlite::Error) -> Error {
 
 impl SqliteStore {
     /// Opens the file (or memory) and creates the table.
-    pub fn open(label: &str, location: &Location) -> Result<Self, String> {
+    pub fn open(label: &str, location: &Location) -> Result<Self, StoreOpenError> {
+        let sqlite = |source| StoreOpenError::Sqlite {
+            location: location.clone(),
+            source,
+        };
         let conn = match location {
             Location::InMemory => rusqlite::Connection::open_in_memory(),
             Location::Path(path) => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                    std::fs::create_dir_all(dir).map_err(|source| StoreOpenError::Dir {
+                        dir: dir.to_owned(),
+                        source,
+                    })?;
                 }
                 rusqlite::Connection::open(path)
             }
         }
-        .map_err(|e| format!("cannot open {location:?}: {e}"))?;
+        .map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .and_then(|_| {
                 conn.execute(
@@ -46,7 +69,7 @@ impl SqliteStore {
                     [],
                 )
             })
-            .map_err(|e| format!("cannot prepare {location:?}: {e}"))?;
+            .map_err(sqlite)?;
         Ok(Self {
             label: label.to_owned(),
             conn: Arc::new(Mutex::new(conn)),
