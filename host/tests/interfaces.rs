@@ -6,7 +6,7 @@
 //! ([`on_both_hosts`]). On redspin-host alone: the time limit on a guest
 //! and the body limit (Spin has neither), connection pooling (an
 //! implementation choice; Spin opens a connection per `open`), and the
-//! host's own answers to a slow or crowded client (`host_limits_*`).
+//! host's own answers to a slow or crowded client (`server_limits.rs`).
 
 mod common;
 
