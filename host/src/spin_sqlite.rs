@@ -23,6 +23,7 @@ use crate::state::HostState;
 const MAX_OPEN: usize = 256;
 
 /// The `connection` resource.
+#[derive(Clone)]
 pub struct SqliteConnection {
     db: Arc<Database>,
     deadline: Instant,
@@ -82,12 +83,7 @@ impl HostConnection for HostState {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let this = self.table.get(&c)?;
-        let conn = SqliteConnection {
-            db: this.db.clone(),
-            deadline: this.deadline,
-            lease: this.lease.clone(),
-        };
+        let conn = self.table.get(&c)?.clone();
         let joined =
             tokio::task::spawn_blocking(move || execute_blocking(&conn, &statement, parameters))
                 .await;

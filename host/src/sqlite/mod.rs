@@ -96,39 +96,40 @@ impl Databases {
 
     /// Runs SQL text (several statements) against a database at start-up.
     pub fn execute_batch(&self, label: &str, sql: &str) -> Result<(), OpenError> {
-        let db = self
-            .dbs
-            .get(label)
-            .ok_or_else(|| OpenError::Unknown(label.to_owned()))?;
-        let sql_error = |source| OpenError::Sql {
-            label: label.to_owned(),
-            where_: db.describe(),
-            source,
-        };
-        let lease = db.lease(None).map_err(sql_error)?;
-        lease.conn().execute_batch(sql).map_err(sql_error)
+        self.at_startup(label, |conn| conn.execute_batch(sql))
     }
 
     /// Runs one statement (refusing text that holds more than one) at
     /// start-up.
     pub fn execute_one(&self, label: &str, sql: &str) -> Result<(), OpenError> {
+        self.at_startup(label, |conn| {
+            let mut stmt = conn.prepare(sql)?;
+            let mut rows = stmt.raw_query();
+            while rows.next()?.is_some() {}
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on a connection to `label`, naming the database in errors.
+    fn at_startup(
+        &self,
+        label: &str,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>,
+    ) -> Result<(), OpenError> {
         let db = self
             .dbs
             .get(label)
             .ok_or_else(|| OpenError::Unknown(label.to_owned()))?;
-        let sql_error = |source| OpenError::Sql {
-            label: label.to_owned(),
-            where_: db.describe(),
-            source,
+        let sql_error = |source| match source {
+            rusqlite::Error::MultipleStatement => OpenError::Several,
+            source => OpenError::Sql {
+                label: label.to_owned(),
+                where_: db.describe(),
+                source,
+            },
         };
         let lease = db.lease(None).map_err(sql_error)?;
-        let mut stmt = lease.conn().prepare(sql).map_err(|e| match e {
-            rusqlite::Error::MultipleStatement => OpenError::Several,
-            e => sql_error(e),
-        })?;
-        let mut rows = stmt.raw_query();
-        while rows.next().map_err(sql_error)?.is_some() {}
-        Ok(())
+        f(lease.conn()).map_err(sql_error)
     }
 
     pub fn get(&self, label: &str) -> Option<&Arc<Database>> {

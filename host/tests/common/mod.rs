@@ -170,16 +170,11 @@ impl Served {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = reqwest::get(format!("{}{path}", self.base))
-            .await
-            .expect("request");
-        (r.status().as_u16(), r.text().await.unwrap())
+        get_at(&self.base, path).await
     }
 
     pub async fn json(&self, path: &str) -> serde_json::Value {
-        let (status, body) = self.get(path).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+        json_at(&self.base, path, "redspin-host").await
     }
 
     pub async fn stop(mut self) {
@@ -203,17 +198,28 @@ pub struct Target {
 
 impl Target {
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = reqwest::get(format!("{}{path}", self.base))
-            .await
-            .expect("request");
-        (r.status().as_u16(), r.text().await.unwrap())
+        get_at(&self.base, path).await
     }
 
     pub async fn json(&self, path: &str) -> serde_json::Value {
-        let (status, body) = self.get(path).await;
-        assert_eq!(status, 200, "{}: {path}: {body}", self.who);
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {path}: {e}: {body}", self.who))
+        json_at(&self.base, path, self.who).await
     }
+}
+
+/// `GET base+path`: the status and the body.
+async fn get_at(base: &str, path: &str) -> (u16, String) {
+    let r = reqwest::get(format!("{base}{path}"))
+        .await
+        .expect("request");
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// `GET base+path`, which must answer 200 with JSON (`who` names the host
+/// in failures).
+async fn json_at(base: &str, path: &str, who: &str) -> serde_json::Value {
+    let (status, body) = get_at(base, path).await;
+    assert_eq!(status, 200, "{who}: {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{who}: {path}: {e}: {body}"))
 }
 
 /// Runs `check` against `manifest` served by redspin-host with `options`,
