@@ -59,6 +59,8 @@ pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
 fn base_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // WASIp3 components (spin-sdk 6) and the async `spin:*@3` interfaces.
+    config.wasm_component_model_async(true);
     config.epoch_interruption(true);
     config
 }
@@ -81,12 +83,15 @@ pub fn start_epoch_ticker(engine: &Engine) {
         .expect("the epoch thread starts");
 }
 
-/// The linker: WASI 0.2 (any 0.2.x import version), wasi:http, and the
-/// `fermyon:spin@2.0.0` interfaces.
+/// The linker: WASI 0.2 (any 0.2.x import version) and 0.3, wasi:http of
+/// both, the `fermyon:spin@2.0.0` and `spin:*@3` interfaces,
+/// `wasi:keyvalue` and `wasi:config`.
 pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
     crate::bindings::SpinHost::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
     Ok(linker)
 }
@@ -132,7 +137,9 @@ pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: &Path) -> anyhow:
             }
         }
     }
-    let component = Component::new(engine, &bytes)
+    let final_names = crate::p3::names::to_final(&bytes)
+        .with_context(|| format!("cannot load {}", wasm.display()))?;
+    let component = Component::new(engine, &final_names)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("cannot compile {}", wasm.display()))?;
     if let Err(e) = write_cache(&component, &cached) {

@@ -21,16 +21,16 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame};
 use hyper::Response;
 use tokio::sync::oneshot;
-use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
-use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::WasiBody;
 
 use crate::runtime::Body;
 
 /// A guest's whole run: instantiation and the handler, within its limit.
 pub type Run = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
-/// Where the guest's response arrives.
-pub type Outparam = oneshot::Receiver<Result<Response<HyperOutgoingBody>, ErrorCode>>;
+/// Where the guest's response arrives, or the error code it answered with
+/// (`E`: WASIp2's or WASIp3's `error-code`).
+pub type Outparam<E> = oneshot::Receiver<Result<Response<WasiBody>, E>>;
 
 /// Bounds `run` by `limit` of wall-clock time.
 pub fn limited(
@@ -47,7 +47,10 @@ pub fn limited(
 
 /// Polls `run` until the guest sets its response; the response's body
 /// carries the rest of the run.
-pub async fn respond(mut run: Run, mut rx: Outparam) -> anyhow::Result<Response<Body>> {
+pub async fn respond<E: std::fmt::Debug>(
+    mut run: Run,
+    mut rx: Outparam<E>,
+) -> anyhow::Result<Response<Body>> {
     let set = tokio::select! {
         biased;
         set = &mut rx => set,
@@ -70,8 +73,8 @@ pub async fn respond(mut run: Run, mut rx: Outparam) -> anyhow::Result<Response<
     }
 }
 
-fn into_response(
-    set: Result<Response<HyperOutgoingBody>, ErrorCode>,
+fn into_response<E: std::fmt::Debug>(
+    set: Result<Response<WasiBody>, E>,
     run: Option<Run>,
 ) -> anyhow::Result<Response<Body>> {
     match set {
@@ -108,7 +111,7 @@ fn finish_elsewhere(run: Run) {
 /// finished its body, the frame goes out as the last one, so hyper writes
 /// the chunked terminator with it (one write per response instead of two).
 pub struct GuestBody {
-    inner: HyperOutgoingBody,
+    inner: WasiBody,
     run: Option<Run>,
     /// A frame read while looking ahead, not yet handed out.
     ahead: Option<Frame<Bytes>>,

@@ -1,13 +1,20 @@
 //! # redspin-host
 //!
 //! A Spin-compatible local host on wasmtime. It runs the very same `.wasm`
-//! components, from the very same `spin.toml`, that `spin up` runs: Spin HTTP
-//! components built with spin-sdk for `wasm32-wasip2` (exporting
-//! `wasi:http/incoming-handler@0.2.x`) that import WASI 0.2 and, as they use
-//! them, `fermyon:spin/key-value@2.0.0`, `fermyon:spin/redis@2.0.0`,
-//! `fermyon:spin/sqlite@2.0.0` and `fermyon:spin/variables@2.0.0`. Behaviour a component can observe
-//! (routing, `spin-*` headers, error variants, permission refusals) follows
-//! Spin's.
+//! components, from the very same `spin.toml`, that `spin up` runs: Spin
+//! HTTP components built with spin-sdk for `wasm32-wasip2`, of both
+//! generations Spin 4 runs:
+//! - spin-sdk 6 (Spin 4's template): WASIp3, exporting
+//!   `wasi:http/handler@0.3.0-rc-2026-03-15` (or the final `@0.3.0`) and
+//!   importing `spin:key-value@3.0.0`, `spin:redis@3.0.0`,
+//!   `spin:sqlite@3.1.0`, `spin:variables@3.0.0`, `wasi:keyvalue` and
+//!   `wasi:config` as they use them;
+//! - spin-sdk 5 and before: WASIp2, exporting
+//!   `wasi:http/incoming-handler@0.2.x` and importing the
+//!   `fermyon:spin/*@2.0.0` interfaces.
+//!
+//! Behaviour a component can observe (routing, `spin-*` headers, error
+//! variants, permission refusals) follows Spin's.
 //!
 //! ## Layout
 //! - [`manifest`]: `spin.toml` v2 parsing and validation.
@@ -17,22 +24,27 @@
 //! - [`outbound`]: `allowed_outbound_hosts` rules.
 //! - [`engine`]: the wasmtime engine, linker and compile cache.
 //! - [`state`]: the per-request `Store` data.
-//! - [`redis_pool`]: exclusive Redis connections per `open`, reused when
-//!   left clean.
-//! - [`redis_text`]: Redis failures in the words Spin uses.
+//! - [`redis`]: outbound Redis (both generations), exclusive connections
+//!   per `open` reused when left clean, failures in Spin's words.
 //! - [`sqlite`]: SQLite databases, pooled connections owned per request,
 //!   the authorizer and the deadline.
-//! - [`kv`]: key-value stores on SQLite or Redis.
-//! - [`spin_kv`], [`spin_redis`], [`spin_sqlite`], [`spin_variables`],
-//!   [`spin_http`]: the host interfaces.
+//! - [`kv`]: key-value stores on SQLite or Redis, and the key-value
+//!   interfaces; [`wasi_keyvalue`]: `wasi:keyvalue` over the same stores.
+//! - [`spin_variables`]: variables (both generations, `wasi:config`).
+//! - [`spin_http`]: outbound HTTP rules (both generations).
+//! - [`streams`]: host-written guest streams fed from a channel.
 //! - [`load`]: start-up SQL, labels, component settings, socket rules.
 //! - [`runtime`]: the loaded app and the request path.
+//! - [`handler`]: which `wasi:http` handler a component exports, and one
+//!   request through it.
+//! - [`p3`]: WASIp3 components (the release-candidate names, serving).
 //! - [`guest`]: one request's guest, run on the connection's task.
 //! - [`server`]: the HTTP server with graceful shutdown.
 //! - [`cli`]: `redspin-host up` and `redspin-host build`.
 
 pub mod manifest;
 pub mod outbound;
+pub mod p3;
 pub mod routing;
 pub mod runtime_config;
 pub mod variables;
@@ -41,16 +53,15 @@ pub mod bindings;
 pub mod cli;
 pub mod engine;
 pub mod guest;
+pub mod handler;
 pub mod kv;
 pub mod load;
-pub mod redis_pool;
-pub mod redis_text;
+pub mod redis;
 pub mod runtime;
 pub mod server;
 pub mod spin_http;
-pub mod spin_kv;
-pub mod spin_redis;
-pub mod spin_sqlite;
 pub mod spin_variables;
 pub mod sqlite;
 pub mod state;
+pub mod streams;
+pub mod wasi_keyvalue;

@@ -237,17 +237,21 @@ impl Parser<'_> {
     /// written inline join `components`.
     fn triggers(
         &self,
-        triggers: BTreeMap<String, Vec<raw::RawHttpTrigger>>,
+        triggers: raw::RawTriggers,
         components: &mut Vec<(String, RawComponent)>,
     ) -> Result<Vec<(String, HttpRoute)>, ManifestError> {
+        if let Some(kind) = triggers.other.keys().next() {
+            return Err(self.invalid(
+                format!("[[trigger.{kind}]]"),
+                format!(
+                    "redspin-host runs HTTP triggers only, and this app has `{kind}` triggers \
+                     (run it with `spin up`, or move them to an app of their own)"
+                ),
+            ));
+        }
         let mut routes = Vec::new();
-        for (kind, triggers) in triggers {
-            if kind != "http" {
-                return Err(self.invalid(
-                    format!("[[trigger.{kind}]]"),
-                    "only HTTP triggers are supported".into(),
-                ));
-            }
+        {
+            let triggers = triggers.http;
             for (i, t) in triggers.into_iter().enumerate() {
                 let place = format!("[[trigger.http]] #{}", i + 1);
                 let route = match t.route {

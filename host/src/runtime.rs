@@ -15,17 +15,17 @@ use wasmtime::component::ResourceTable;
 use wasmtime::Engine;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::WasiCtx;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
+use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::engine::{self, EPOCH_TICK};
-use crate::{guest, load};
+use crate::guest::Run;
+use crate::handler::Handler;
+use crate::load;
 use anyhow::Context;
 
 use crate::kv::Stores;
 use crate::manifest::App;
-use crate::redis_pool::RedisPool;
+use crate::redis::pool::RedisPool;
 use crate::routing::Router;
 use crate::runtime_config::RuntimeConfig;
 use crate::spin_http::OutboundHooks;
@@ -75,7 +75,7 @@ impl Default for Options {
 }
 
 struct Loaded {
-    pre: ProxyPre<HostState>,
+    handler: Handler,
     env: Arc<ComponentEnv>,
 }
 
@@ -129,13 +129,18 @@ impl Runtime {
                 engine::load_component(&engine, &c.source, &cache_dir).context(place.clone())?;
             let pre = linker
                 .instantiate_pre(&component)
-                .and_then(ProxyPre::new)
                 .map_err(anyhow::Error::from)
-                .with_context(|| format!("{place} cannot run here (does it export wasi:http/incoming-handler and import only what a Spin host offers?)"))?;
+                .with_context(|| {
+                    format!(
+                        "{place} cannot run here (does it import only what a Spin host offers?)"
+                    )
+                })?;
+            let handler = Handler::find(pre).context(place.clone())?;
+            tracing::debug!(component = %c.id, generation = handler.generation(), "loaded");
             components.insert(
                 c.id.clone(),
                 Loaded {
-                    pre,
+                    handler,
                     env: Arc::new(env),
                 },
             );
@@ -272,6 +277,24 @@ impl Runtime {
         req: Request<Full<Bytes>>,
     ) -> anyhow::Result<Response<Body>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
+        let store = self.new_store(loaded, &stderr);
+        let id = loaded.env.id.clone();
+        let logged = move |run: Run| -> Run {
+            Box::pin(async move {
+                let result = run.await;
+                log_outcome(&id, &result, &stderr);
+                result
+            })
+        };
+        // The epoch deadline normally trips first (a trap, with a wasm
+        // backtrace); the wall clock also covers a guest stuck waiting.
+        let limit = self.options.request_timeout + 4 * EPOCH_TICK;
+        loaded.handler.call(store, req, logged, limit).await
+    }
+
+    /// A fresh `Store` for one request: the component's WASI context, the
+    /// shared services, the memory limit and the epoch deadline.
+    fn new_store(&self, loaded: &Loaded, stderr: &MemoryOutputPipe) -> wasmtime::Store<HostState> {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().stderr(stderr.clone());
         load::allow_sockets(&mut wasi, &loaded.env.allowed_hosts);
@@ -296,6 +319,7 @@ impl Runtime {
             deadline: std::time::Instant::now() + self.options.request_timeout,
             sqlite_open: 0,
             kv_open: 0,
+            cas_open: 0,
         };
         let mut store = wasmtime::Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -303,39 +327,21 @@ impl Runtime {
             (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let wreq = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, req)?;
-        let out = store.data_mut().http().new_response_outparam(tx)?;
-        let pre = loaded.pre.clone();
-        let id = loaded.env.id.clone();
-        let run = async move {
-            let result = async {
-                let proxy = pre.instantiate_async(&mut store).await?;
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, wreq, out)
-                    .await
-            }
-            .await;
-            let err_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
-            match &result {
-                Ok(()) if !err_text.is_empty() => {
-                    tracing::info!(component = %id, "guest stderr: {}", err_text.trim_end())
-                }
-                Err(e) => {
-                    tracing::error!(component = %id, "guest trapped: {e:?}\nguest stderr:\n{}", err_text.trim_end())
-                }
-                _ => {}
-            }
-            result
-        };
-        // The epoch deadline normally trips first (a trap, with a wasm
-        // backtrace); the wall clock also covers a guest stuck waiting.
-        let limit = self.options.request_timeout + 4 * EPOCH_TICK;
-        guest::respond(guest::limited(run, limit), rx).await
+        store
+    }
+}
+
+/// Logs a finished guest run: its trap, or what it wrote to stderr.
+fn log_outcome(id: &str, result: &anyhow::Result<()>, stderr: &MemoryOutputPipe) {
+    let err_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    match result {
+        Ok(()) if !err_text.is_empty() => {
+            tracing::info!(component = %id, "guest stderr: {}", err_text.trim_end())
+        }
+        Err(e) => {
+            tracing::error!(component = %id, "guest failed: {e:?}\nguest stderr:\n{}", err_text.trim_end())
+        }
+        _ => {}
     }
 }
 

@@ -12,7 +12,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::kv::Stores;
 use crate::outbound::AllowedHosts;
-use crate::redis_pool::RedisPool;
+use crate::redis::pool::RedisPool;
 use crate::spin_http::OutboundHooks;
 use crate::sqlite::Databases;
 
@@ -49,6 +49,8 @@ pub struct HostState {
     /// SQLite connections and key-value stores open now (Spin caps each).
     pub sqlite_open: usize,
     pub kv_open: usize,
+    /// `wasi:keyvalue` compare-and-swap handles open now.
+    pub cas_open: usize,
 }
 
 impl WasiView for HostState {

@@ -7,15 +7,32 @@
 //!
 //! Errors reach the guest as Spin words them: `other(...)` with the
 //! backend's error text.
+//!
+//! The guest interfaces: `fermyon:spin/key-value@2.0.0` ([`v2`]),
+//! `spin:key-value/key-value@3.0.0` ([`v3`]), both over the same
+//! [`store`] operations.
 
 pub mod redis;
 pub mod sqlite;
+pub mod store;
+pub mod v2;
+pub mod v3;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::redis_pool::RedisPool;
+use crate::redis::pool::RedisPool;
 use crate::sqlite::Location;
+
+/// A failed key-value call, in the variants every generation shares
+/// (`wasi:keyvalue` has no `store-table-full`: see [`store`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    StoreTableFull,
+    NoSuchStore,
+    AccessDenied,
+    Other(String),
+}
 
 /// How one store is configured.
 #[derive(Debug, Clone, PartialEq, Eq)]

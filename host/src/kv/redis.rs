@@ -9,9 +9,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::bindings::key_value::Error;
-use crate::redis_pool::{Checkout, ConnectError, RedisPool};
-use crate::redis_text;
+use crate::kv::Failure as Error;
+use crate::redis::pool::{Checkout, ConnectError, RedisPool};
+use crate::redis::text as redis_text;
 
 /// A store at one Redis URL (which may hold a password: never logged).
 pub struct RedisStore {
@@ -39,7 +39,7 @@ impl RedisStore {
 }
 
 async fn query<T: redis::FromRedisValue>(
-    c: &mut Checkout,
+    c: &Checkout,
     name: &str,
     cmd: &redis::Cmd,
 ) -> Result<T, Error> {
@@ -49,25 +49,25 @@ async fn query<T: redis::FromRedisValue>(
     })
 }
 
-pub async fn get(c: &mut Checkout, key: &str) -> Result<Option<Vec<u8>>, Error> {
+pub async fn get(c: &Checkout, key: &str) -> Result<Option<Vec<u8>>, Error> {
     query(c, "GET", redis::cmd("GET").arg(key)).await
 }
 
-pub async fn set(c: &mut Checkout, key: &str, value: &[u8]) -> Result<(), Error> {
+pub async fn set(c: &Checkout, key: &str, value: &[u8]) -> Result<(), Error> {
     query(c, "SET", redis::cmd("SET").arg(key).arg(value)).await
 }
 
-pub async fn delete(c: &mut Checkout, key: &str) -> Result<(), Error> {
+pub async fn delete(c: &Checkout, key: &str) -> Result<(), Error> {
     query::<i64>(c, "DEL", redis::cmd("DEL").arg(key))
         .await
         .map(drop)
 }
 
-pub async fn exists(c: &mut Checkout, key: &str) -> Result<bool, Error> {
+pub async fn exists(c: &Checkout, key: &str) -> Result<bool, Error> {
     query(c, "EXISTS", redis::cmd("EXISTS").arg(key)).await
 }
 
-pub async fn get_keys(c: &mut Checkout) -> Result<Vec<String>, Error> {
+pub async fn get_keys(c: &Checkout) -> Result<Vec<String>, Error> {
     let mut keys = BTreeSet::new();
     let mut cursor = 0u64;
     loop {
@@ -83,4 +83,69 @@ pub async fn get_keys(c: &mut Checkout) -> Result<Vec<String>, Error> {
         }
         cursor = next;
     }
+}
+
+/// Sets `KEYS[1]` to `ARGV[3]` if it holds `ARGV[2]` (`ARGV[1]` = 1) or
+/// is absent (`ARGV[1]` = 0); 1 if it did. One script, so no other client
+/// can write between the comparison and the set.
+const COMPARE_AND_SWAP: &str = r"
+local v = redis.call('GET', KEYS[1])
+if (ARGV[1] == '1' and v == ARGV[2]) or (ARGV[1] == '0' and v == false) then
+  redis.call('SET', KEYS[1], ARGV[3])
+  return 1
+end
+return 0";
+
+/// `INCRBY`: the counter is a decimal string, as in Spin's Redis store.
+pub async fn increment(c: &Checkout, key: &str, delta: i64) -> Result<i64, Error> {
+    query(c, "INCRBY", redis::cmd("INCRBY").arg(key).arg(delta)).await
+}
+
+pub async fn compare_and_swap(
+    c: &Checkout,
+    key: &str,
+    expected: Option<&[u8]>,
+    new: &[u8],
+) -> Result<bool, Error> {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(COMPARE_AND_SWAP).arg(1).arg(key);
+    match expected {
+        Some(old) => cmd.arg("1").arg(old),
+        None => cmd.arg("0").arg(""),
+    };
+    cmd.arg(new);
+    query::<i64>(c, "EVAL", &cmd).await.map(|n| n == 1)
+}
+
+/// `MGET`: the present keys with their values.
+pub async fn get_many(c: &Checkout, keys: Vec<String>) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<Option<Vec<u8>>> = query(c, "MGET", redis::cmd("MGET").arg(&keys)).await?;
+    Ok(keys
+        .into_iter()
+        .zip(values)
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect())
+}
+
+pub async fn set_many(c: &Checkout, pairs: Vec<(String, Vec<u8>)>) -> Result<(), Error> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = redis::cmd("MSET");
+    for (k, v) in pairs {
+        cmd.arg(k).arg(v);
+    }
+    query(c, "MSET", &cmd).await
+}
+
+pub async fn delete_many(c: &Checkout, keys: Vec<String>) -> Result<(), Error> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    query::<i64>(c, "DEL", redis::cmd("DEL").arg(keys))
+        .await
+        .map(drop)
 }

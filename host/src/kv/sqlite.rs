@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::bindings::key_value::Error;
+use crate::kv::Failure as Error;
 use crate::sqlite::Location;
 
 /// A store: its label (the `store` column) and the file's connection.
@@ -134,5 +134,196 @@ impl SqliteStore {
                 .collect()
         })
         .await
+    }
+}
+
+/// What an increment found: a value of the wrong shape is the guest's
+/// error, not a host panic (Spin's SQLite store panics on it).
+fn as_counter(value: Option<Vec<u8>>) -> Result<i64, Error> {
+    match value {
+        None => Ok(0),
+        Some(v) => <[u8; 8]>::try_from(v.as_slice())
+            .map(i64::from_le_bytes)
+            .map_err(|_| {
+                Error::Other("the value is not a counter (8 bytes, a little-endian i64)".into())
+            }),
+    }
+}
+
+impl SqliteStore {
+    /// Adds `delta` to the counter at `key` (absent: 0), stored as Spin's
+    /// SQLite store stores it: eight little-endian bytes.
+    pub async fn increment(&self, key: String, delta: i64) -> Result<i64, Error> {
+        self.with(move |c, label| {
+            let tx = c.unchecked_transaction()?;
+            let old = tx
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store=$1 AND key=$2")?
+                .query_map([label, key.as_str()], |row| row.get::<_, Vec<u8>>(0))?
+                .next()
+                .transpose()?;
+            let new = match as_counter(old).map(|n| n.checked_add(delta)) {
+                Ok(Some(n)) => n,
+                Ok(None) => return Ok(Err(Error::Other("the counter would overflow".into()))),
+                Err(e) => return Ok(Err(e)),
+            };
+            tx.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)
+                 ON CONFLICT(store, key) DO UPDATE SET value=$3",
+            )?
+            .execute(rusqlite::params![label, key, new.to_le_bytes().to_vec()])?;
+            tx.commit()?;
+            Ok(Ok(new))
+        })
+        .await?
+    }
+
+    /// Sets `key` to `new` if it still holds `expected` (`None`: absent).
+    pub async fn compare_and_swap(
+        &self,
+        key: String,
+        expected: Option<Vec<u8>>,
+        new: Vec<u8>,
+    ) -> Result<bool, Error> {
+        self.with(move |c, label| {
+            let changed = match expected {
+                Some(old) => c
+                    .prepare_cached(
+                        "UPDATE spin_key_value SET value=?4 WHERE store=?1 AND key=?2 AND value=?3",
+                    )?
+                    .execute(rusqlite::params![label, key, old, new])?,
+                None => c
+                    .prepare_cached(
+                        "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)
+                         ON CONFLICT(store, key) DO NOTHING",
+                    )?
+                    .execute(rusqlite::params![label, key, new])?,
+            };
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// The values of those `keys` that are present.
+    pub async fn get_many(&self, keys: Vec<String>) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.with(move |c, label| {
+            let mut found = Vec::new();
+            let mut stmt =
+                c.prepare_cached("SELECT value FROM spin_key_value WHERE store=$1 AND key=$2")?;
+            for key in keys {
+                let value = stmt
+                    .query_map([label, key.as_str()], |row| row.get::<_, Vec<u8>>(0))?
+                    .next()
+                    .transpose()?;
+                if let Some(v) = value {
+                    found.push((key, v));
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Sets every pair, in one transaction.
+    pub async fn set_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), Error> {
+        self.with(move |c, label| {
+            let tx = c.unchecked_transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)
+                     ON CONFLICT(store, key) DO UPDATE SET value=$3",
+                )?;
+                for (key, value) in pairs {
+                    stmt.execute(rusqlite::params![label, key, value])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Deletes every key, in one transaction.
+    pub async fn delete_many(&self, keys: Vec<String>) -> Result<(), Error> {
+        self.with(move |c, label| {
+            let tx = c.unchecked_transaction()?;
+            {
+                let mut stmt =
+                    tx.prepare_cached("DELETE FROM spin_key_value WHERE store=$1 AND key=$2")?;
+                for key in keys {
+                    stmt.execute([label, key.as_str()])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> SqliteStore {
+        SqliteStore::open("t", &Location::InMemory).unwrap()
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_compares_with_what_was_read() {
+        let s = store();
+        s.set("k".into(), b"1".to_vec()).await.unwrap();
+        let cas = |expected: Option<&[u8]>, new: &[u8]| {
+            s.compare_and_swap("k".into(), expected.map(<[u8]>::to_vec), new.to_vec())
+        };
+        assert!(cas(Some(b"1"), b"2").await.unwrap(), "unchanged: swapped");
+        assert!(
+            !cas(Some(b"1"), b"3").await.unwrap(),
+            "changed since: refused"
+        );
+        assert!(
+            !cas(None, b"3").await.unwrap(),
+            "present, read as absent: refused"
+        );
+        assert_eq!(s.get("k".into()).await.unwrap(), Some(b"2".to_vec()));
+        assert!(s
+            .compare_and_swap("new".into(), None, b"x".to_vec())
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn counters_are_eight_little_endian_bytes() {
+        let s = store();
+        assert_eq!(s.increment("n".into(), 5).await.unwrap(), 5);
+        assert_eq!(s.increment("n".into(), -7).await.unwrap(), -2);
+        assert_eq!(
+            s.get("n".into()).await.unwrap(),
+            Some((-2i64).to_le_bytes().to_vec())
+        );
+        s.set("w".into(), b"word".to_vec()).await.unwrap();
+        assert!(s.increment("w".into(), 1).await.is_err());
+        s.set("m".into(), i64::MAX.to_le_bytes().to_vec())
+            .await
+            .unwrap();
+        assert!(s.increment("m".into(), 1).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn batches_leave_absent_keys_out() {
+        let s = store();
+        s.set_many(vec![
+            ("a".into(), b"1".to_vec()),
+            ("b".into(), b"2".to_vec()),
+        ])
+        .await
+        .unwrap();
+        let got = s
+            .get_many(vec!["a".into(), "x".into(), "b".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())]
+        );
+        s.delete_many(vec!["a".into(), "b".into()]).await.unwrap();
+        assert!(s.get_keys().await.unwrap().is_empty());
     }
 }

@@ -19,9 +19,19 @@ pub struct Raw {
     #[serde(default)]
     pub variables: BTreeMap<String, VariableDef>,
     #[serde(default)]
-    pub trigger: BTreeMap<String, Vec<RawHttpTrigger>>,
+    pub trigger: RawTriggers,
     #[serde(default)]
     pub component: BTreeMap<String, RawComponent>,
+}
+
+/// `[[trigger.http]]`, and the kinds this host does not run, by name (read
+/// no further, so each is refused naming it instead of failing to parse).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawTriggers {
+    #[serde(default)]
+    pub http: Vec<RawHttpTrigger>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -72,7 +72,17 @@ fn a_full_manifest_loads() {
 
 #[test]
 fn errors_name_the_place() {
-    let cases: [(&str, &str, &str); 12] = [
+    let cases: [(&str, &str, &str); 14] = [
+        (
+            "spin_manifest_version = 2\n[application]\nname='a'\n[[trigger.http]]\nroute='/'\ncomponent='x'\n[[trigger.redis]]\nchannel='jobs'\ncomponent='x'\n[component.x]\nsource='x.wasm'",
+            "",
+            "[[trigger.redis]]: redspin-host runs HTTP triggers only, and this app has `redis` triggers",
+        ),
+        (
+            "spin_manifest_version = 2\n[application]\nname='a'\n[[trigger.cron]]\ncron_expression='*/2 * * * * *'\ncomponent='x'\n[component.x]\nsource='x.wasm'",
+            "",
+            "[[trigger.cron]]: redspin-host runs HTTP triggers only, and this app has `cron` triggers",
+        ),
         ("spin_manifest_version = 2", "", "missing field `application`"),
         (
             "spin_manifest_version = 1\n[application]\nname='a'",

@@ -3,16 +3,33 @@
 //! others come from `[sqlite_database.LABEL]` tables of the runtime
 //! configuration. Each request owns the connections it opens (see
 //! [`pool`]); the guest's limits are in [`guard`].
+//!
+//! The guest interfaces: `fermyon:spin/sqlite@2.0.0` ([`v2`]) and
+//! `spin:sqlite/sqlite@3.1.0` ([`v3`], which also serves 3.0.0), both over
+//! [`connection`].
 
+pub mod connection;
 pub mod guard;
 pub mod pool;
 pub mod query;
+pub mod v2;
+pub mod v3;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use pool::{Database, Lease, Location};
+
+/// A failed SQLite call, in the variants both generations share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    NoSuchDatabase,
+    AccessDenied,
+    InvalidConnection,
+    DatabaseFull,
+    Io(String),
+}
 
 /// The file name of the `default` database in the state directory.
 pub const DEFAULT_DB_FILE: &str = "sqlite_db.db";

@@ -8,11 +8,9 @@
 //! implementation choice; Spin opens a connection per `open`), and the
 //! host's own answers to a slow or crowded client (`server_limits.rs`).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_testsupport::TestRedis;
 
@@ -75,7 +73,7 @@ async fn routes_and_spin_headers() {
     let redis = TestRedis::start();
     let m = manifest(redis.url(), "");
     on_both_hosts(&m, Options::default(), &VARS, async |s| {
-        let who = s.who;
+        let who = &s.who;
         let h = s.json("/probe/headers?x=1").await;
         let port = s.base.rsplit(':').next().unwrap().to_owned();
         let want = [

@@ -3,11 +3,9 @@
 //! blocking `BLPOP`) is never seen by the next. The same checks run on
 //! redspin-host and on real Spin, which defines the behaviour.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_testsupport::spin::SpinUp;
 use redspin_testsupport::TestRedis;

@@ -1,13 +1,11 @@
 //! The `redspin-host` binary: manifest errors, `build`, `up` and its
 //! graceful shutdown.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 fn host() -> Command {
     Command::new(env!("CARGO_BIN_EXE_redspin-host"))

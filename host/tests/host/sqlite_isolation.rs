@@ -6,12 +6,10 @@
 //! at the request's deadline is interrupted (redspin-host only: Spin sets
 //! no request deadline).
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_testsupport::spin::SpinUp;
 

@@ -5,9 +5,7 @@
 //! `http://self`; everything else refused with Spin's error. The checks run
 //! on redspin-host and on real Spin.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_testsupport::spin::SpinUp;
 use tokio::io::AsyncWriteExt;

@@ -4,11 +4,9 @@
 //! The checks run on redspin-host and, with the same manifest and runtime
 //! configuration, on real Spin, which defines the behaviour.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use redspin_host::manifest::App;
 use redspin_host::runtime::{Options, Runtime};
 use redspin_testsupport::spin::SpinUp;

@@ -143,12 +143,7 @@ impl RedisPool {
     }
 
     fn hand_out(self: &Arc<Self>, address: &str, conn: MultiplexedConnection) -> Checkout {
-        Checkout {
-            conn: Some(conn),
-            address: address.to_owned(),
-            pool: Arc::clone(self),
-            reusable: true,
-        }
+        Checkout::new(self, address, conn)
     }
 
     fn give_back(&self, address: String, conn: MultiplexedConnection) {
@@ -172,46 +167,92 @@ impl RedisPool {
     }
 }
 
-/// A connection held by one resource; back to the pool on drop when clean.
+/// A connection held by one resource; back to the pool, when clean, once
+/// the resource and every command still running on it are gone.
+///
+/// Clones share the one connection: a WASIp3 guest may have several
+/// commands in flight on it at once (they are pipelined, as on Spin's
+/// multiplexed connection).
+#[derive(Clone)]
 pub struct Checkout {
-    conn: Option<MultiplexedConnection>,
+    held: Arc<Held>,
+}
+
+struct Held {
+    conn: MultiplexedConnection,
     address: String,
     pool: Arc<RedisPool>,
-    reusable: bool,
+    state: Mutex<Use>,
+}
+
+/// What was done with a held connection.
+#[derive(Default)]
+struct Use {
+    /// Commands sent whose reply has not come back (cancelled ones stay).
+    in_flight: usize,
+    /// A command changed the connection's state, or failed mid-way.
+    dirty: bool,
 }
 
 impl Checkout {
+    fn new(pool: &Arc<RedisPool>, address: &str, conn: MultiplexedConnection) -> Self {
+        Self {
+            held: Arc::new(Held {
+                conn,
+                address: address.to_owned(),
+                pool: Arc::clone(pool),
+                state: Mutex::new(Use::default()),
+            }),
+        }
+    }
+
     /// Runs `cmd`. A command that changes the connection's state, or one
     /// that does not complete (error, timeout, or the request dropped
     /// mid-way), keeps the connection from going back to the pool.
     pub async fn query<T: redis::FromRedisValue>(
-        &mut self,
+        &self,
         name: &str,
         cmd: &redis::Cmd,
     ) -> redis::RedisResult<T> {
-        let conn = self.conn.as_mut().expect("a checkout holds its connection");
-        if changes_connection_state(name) {
-            self.reusable = false;
-        }
-        // Not reusable until the reply is in: a cancelled future (trap,
-        // time limit) leaves a reply on the wire.
-        let was = std::mem::replace(&mut self.reusable, false);
-        let result = cmd.query_async(conn).await;
-        let clean = match &result {
-            Ok(_) => true,
-            // A reply that is an error (ERR, WRONGTYPE...) leaves the
-            // connection as it was; an I/O failure or timeout does not.
-            Err(e) => e.code().is_some(),
-        };
-        self.reusable = was && clean;
+        self.held.change(|u| {
+            u.dirty |= changes_connection_state(name);
+            // Until the reply is in: a cancelled future (trap, time limit)
+            // leaves a reply on the wire.
+            u.in_flight += 1;
+        });
+        let mut conn = self.held.conn.clone();
+        let result = cmd.query_async(&mut conn).await;
+        // A reply that is an error (ERR, WRONGTYPE...) leaves the connection
+        // as it was; an I/O failure or timeout does not.
+        let clean = result
+            .as_ref()
+            .map_or_else(|e| e.code().is_some(), |_| true);
+        self.held.change(|u| {
+            u.in_flight -= 1;
+            u.dirty |= !clean;
+        });
         result
     }
 }
 
-impl Drop for Checkout {
+impl Held {
+    fn change(&self, f: impl FnOnce(&mut Use)) {
+        f(&mut self
+            .state
+            .lock()
+            .expect("the checkout lock is never poisoned"))
+    }
+}
+
+impl Drop for Held {
     fn drop(&mut self) {
-        if let (true, Some(conn)) = (self.reusable, self.conn.take()) {
-            self.pool.give_back(std::mem::take(&mut self.address), conn);
+        let used = self
+            .state
+            .get_mut()
+            .expect("the checkout lock is never poisoned");
+        if used.in_flight == 0 && !used.dirty {
+            self.pool
+                .give_back(std::mem::take(&mut self.address), self.conn.clone());
         }
     }
 }

@@ -3,9 +3,7 @@
 //! both redspin-host and, when a Spin CLI is found, real Spin: the same
 //! probe, the same private Redis, the same expected strings.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_testsupport::spin::SpinUp;
 use redspin_testsupport::TestRedis;

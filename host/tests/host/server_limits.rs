@@ -2,11 +2,9 @@
 //! client that does not finish its request headers in time is
 //! disconnected, and connections beyond the cap wait until one closes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use redspin_host::runtime::Options;
 use redspin_host::server::Limits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

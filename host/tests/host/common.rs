@@ -1,7 +1,6 @@
 //! Helpers for the host's end-to-end tests: the probe component built for
 //! wasm32-wasip2 (once per test binary), an app directory with a manifest,
 //! and the real runtime serving it on a free port.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,10 +12,39 @@ use redspin_host::runtime::{Options, Runtime};
 use redspin_testsupport::spin::SpinUp;
 use tokio::sync::oneshot;
 
-/// Builds the probe component (release, wasm32-wasip2) and returns its path.
-pub fn probe_wasm() -> PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
+/// The two test components: the same routes, one per SDK generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// spin-sdk 5, WASIp2 (`wasi:http/incoming-handler@0.2`).
+    P2,
+    /// spin-sdk 6, WASIp3 (`wasi:http/handler@0.3.0-rc-2026-03-15`).
+    P3,
+}
+
+impl Probe {
+    pub const BOTH: [Probe; 2] = [Probe::P2, Probe::P3];
+
+    /// The component, built (release, wasm32-wasip2) once per test run.
+    pub fn wasm(self) -> PathBuf {
+        let dir = probes_dir();
+        dir.join(match self {
+            Probe::P2 => "probe.wasm",
+            Probe::P3 => "probe3.wasm",
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Probe::P2 => "wasip2",
+            Probe::P3 => "wasip3",
+        }
+    }
+}
+
+/// Builds both probe components in one cargo run; their directory.
+fn probes_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .unwrap()
@@ -31,14 +59,16 @@ pub fn probe_wasm() -> PathBuf {
                 "wasm32-wasip2",
                 "-p",
                 "probe",
+                "-p",
+                "probe3",
                 "--target-dir",
             ])
             .arg(&target_dir)
             .current_dir(&root)
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building the probe component failed");
-        target_dir.join("wasm32-wasip2/release/probe.wasm")
+        assert!(status.success(), "building the probe components failed");
+        target_dir.join("wasm32-wasip2/release")
     })
     .clone()
 }
@@ -84,19 +114,24 @@ pub fn spin_for_calibration() -> Option<std::path::PathBuf> {
 }
 
 /// A directory holding `spin.toml` (the given text, with `@PROBE_WASM@` replaced
-/// by the probe's path); removed on drop.
+/// by a probe's path); removed on drop.
 pub struct AppDir {
     pub dir: PathBuf,
 }
 
 impl AppDir {
+    /// With the WASIp2 probe.
     pub fn new(manifest: &str) -> Self {
+        Self::with_probe(manifest, Probe::P2)
+    }
+
+    pub fn with_probe(manifest: &str, probe: Probe) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "redspin-host-test-{}",
             uuid::Uuid::new_v4().simple()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let text = manifest.replace("@PROBE_WASM@", &probe_wasm().display().to_string());
+        let text = manifest.replace("@PROBE_WASM@", &probe.wasm().display().to_string());
         std::fs::write(dir.join("spin.toml"), text).unwrap();
         Self { dir }
     }
@@ -190,8 +225,9 @@ impl Served {
 /// A host serving an app under test: redspin-host, or real Spin.
 pub struct Target {
     pub base: String,
-    /// "redspin-host" or "real Spin", for assertion messages.
-    pub who: &'static str,
+    /// The host and the probe, for assertion messages: "redspin-host,
+    /// wasip3", "real Spin, wasip2".
+    pub who: String,
     /// The app's directory (manifest, `.spin/`).
     pub dir: PathBuf,
 }
@@ -202,7 +238,7 @@ impl Target {
     }
 
     pub async fn json(&self, path: &str) -> serde_json::Value {
-        json_at(&self.base, path, self.who).await
+        json_at(&self.base, path, &self.who).await
     }
 }
 
@@ -222,15 +258,28 @@ async fn json_at(base: &str, path: &str, who: &str) -> serde_json::Value {
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{who}: {path}: {e}: {body}"))
 }
 
-/// Runs `check` against `manifest` served by redspin-host with `options`,
-/// then by real Spin when a Spin CLI is found (see
-/// [`spin_for_calibration`]), so an expectation holds on the host that
-/// defines the behaviour. `vars` are given to both as environment
-/// (`SPIN_VARIABLE_*`); `options.sqlite_statements` and
-/// `options.runtime_config_file` become Spin's `--sqlite` and
-/// `--runtime-config-file`. Options with no Spin equivalent (time and body
-/// limits) apply to redspin-host alone.
+/// Runs `check` against `manifest` (its `@PROBE_WASM@` each probe in
+/// turn) served by redspin-host with `options`, then by real Spin when a
+/// Spin CLI is found (see [`spin_for_calibration`]), so an expectation holds
+/// on the host that defines the behaviour, for both component generations.
+/// `vars` are given to both as environment (`SPIN_VARIABLE_*`);
+/// `options.sqlite_statements` and `options.runtime_config_file` become
+/// Spin's `--sqlite` and `--runtime-config-file`. Options with no Spin
+/// equivalent (time and body limits) apply to redspin-host alone.
 pub async fn on_both_hosts(
+    manifest: &str,
+    options: Options,
+    vars: &[(&str, &str)],
+    check: impl AsyncFn(&Target),
+) {
+    for probe in Probe::BOTH {
+        on_both_hosts_with(probe, manifest, options.clone(), vars, &check).await;
+    }
+}
+
+/// [`on_both_hosts`] for one probe.
+pub async fn on_both_hosts_with(
+    probe: Probe,
     manifest: &str,
     options: Options,
     vars: &[(&str, &str)],
@@ -243,17 +292,17 @@ pub async fn on_both_hosts(
     if let Some(f) = &options.runtime_config_file {
         args.extend(["--runtime-config-file".to_owned(), f.display().to_string()]);
     }
-    let served = Served::start(AppDir::new(manifest), options, vars).await;
+    let served = Served::start(AppDir::with_probe(manifest, probe), options, vars).await;
     check(&Target {
         base: served.base.clone(),
-        who: "redspin-host",
+        who: format!("redspin-host, {}", probe.name()),
         dir: served.app.dir.clone(),
     })
     .await;
     served.stop().await;
 
     if let Some(bin) = spin_for_calibration() {
-        let app = AppDir::new(manifest);
+        let app = AppDir::with_probe(manifest, probe);
         let env: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -261,7 +310,7 @@ pub async fn on_both_hosts(
         let spin = SpinUp::start(&bin, &app.manifest(), &args, &env).await;
         check(&Target {
             base: spin.base.clone(),
-            who: "real Spin",
+            who: format!("real Spin, {}", probe.name()),
             dir: app.dir.clone(),
         })
         .await;
