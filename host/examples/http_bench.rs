@@ -6,11 +6,14 @@
 //! connections, closed loop, origin-form request targets as browsers and
 //! `wrk` send them).
 //!
-//! Two workloads: `GET /probe/get?key=K` (a Redis GET through the Spin
-//! Redis interface) and `GET /probe/kv-value?key=K` (a read of the
-//! `default` key-value store, Spin's SQLite file).
+//! Three workloads: `GET /probe/static?len=N` (N bytes, no I/O: the host's
+//! own cost, its floor), `GET /probe/get?key=K` (a Redis GET through the
+//! Spin Redis interface) and `GET /probe/kv-value?key=K` (a read of the
+//! `default` key-value store, Spin's SQLite file). The components are the
+//! two probes, one per SDK generation (spin-sdk 5, WASIp2; spin-sdk 6,
+//! WASIp3), each run on both hosts.
 //!
-//! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM [SECONDS] [CONNECTIONS]
+//! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM PROBE3_WASM [SECONDS] [CONNECTIONS]
 
 use std::path::Path;
 use std::process::Command;
@@ -64,6 +67,8 @@ async fn load(
                         "{path}: body of {} bytes",
                         body.len()
                     );
+                    // (Every workload answers VALUE's length: `/static` is
+                    // asked for exactly that many bytes.)
                     lat.push(t.elapsed().as_nanos() as u64);
                 }
                 anyhow::Ok(lat)
@@ -130,35 +135,78 @@ async fn start_spin(bin: &Path, manifest: &Path) -> anyhow::Result<(std::process
 }
 
 struct Row {
-    server: &'static str,
+    server: String,
+    /// The WASIp2 row this one is compared with (same host), if WASIp3.
+    p2_row: Option<usize>,
+    floor: Measured,
     get: Measured,
     kv: Measured,
     rss: Option<f64>,
 }
 
 async fn measure(
-    server: &'static str,
+    server: String,
+    p2_row: Option<usize>,
     base: &str,
     pid: u32,
     seconds: u64,
     conns: usize,
 ) -> anyhow::Result<Row> {
+    let floor = format!("/probe/static?len={}", VALUE.len());
+    let floor = load(base, &floor, seconds, conns).await?;
     let get = load(base, &format!("/probe/get?key={KEY}"), seconds, conns).await?;
     let kv = load(base, &format!("/probe/kv-value?key={KEY}"), seconds, conns).await?;
     Ok(Row {
         server,
+        p2_row,
+        floor,
         get,
         kv,
         rss: rss_mib(pid),
     })
 }
 
+/// The bench app in `dir`, serving `probe`; its manifest.
+fn write_app(dir: &Path, probe: &str, redis_url: &str) -> anyhow::Result<std::path::PathBuf> {
+    let manifest = dir.join(format!("spin-{}.toml", rows_key(probe)));
+    std::fs::write(
+        &manifest,
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"bench\"\n[variables]\nredis_url = {{ default = \"{redis_url}\" }}\n[[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"{probe}\"\nallowed_outbound_hosts = [\"{redis_url}\"]\nkey_value_stores = [\"default\"]\n[component.probe.variables]\nredis_url = \"{{{{ redis_url }}}}\"\n"
+        ),
+    )?;
+    Ok(manifest)
+}
+
+fn rows_key(probe: &str) -> String {
+    Path::new(probe)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Spin's key-value file and table, holding `KEY`: every server reads it.
+fn write_kv(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir.join(".spin"))?;
+    let kv_file = dir.join(".spin/sqlite_key_value.db");
+    let db = rusqlite::Connection::open(&kv_file)?;
+    db.execute_batch("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))")?;
+    db.execute(
+        "INSERT OR REPLACE INTO spin_key_value VALUES ('default', ?1, ?2)",
+        rusqlite::params![KEY, VALUE.as_bytes()],
+    )?;
+    Ok(kv_file)
+}
+
+const GENERATIONS: [&str; 2] = ["spin-sdk 5, WASIp2", "spin-sdk 6, WASIp3"];
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (host_bin, baseline_bin, probe) = (&args[1], &args[2], &args[3]);
-    let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(5);
-    let connections: usize = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(16);
+    let (host_bin, baseline_bin) = (&args[1], &args[2]);
+    let probes = [&args[3], &args[4]];
+    let seconds: u64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    let connections: usize = args.get(6).map(|s| s.parse()).transpose()?.unwrap_or(16);
 
     let redis = TestRedis::start();
     let mut c = redis::Client::open(redis.url())?
@@ -171,72 +219,71 @@ async fn main() -> anyhow::Result<()> {
         .await?;
 
     let dir = std::env::temp_dir().join(format!("redspin-bench-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join(".spin"))?;
-    std::fs::write(
-        dir.join("spin.toml"),
-        format!(
-            "spin_manifest_version = 2\n[application]\nname = \"bench\"\n[variables]\nredis_url = {{ default = \"{url}\" }}\n[[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = \"{probe}\"\nallowed_outbound_hosts = [\"{url}\"]\nkey_value_stores = [\"default\"]\n[component.probe.variables]\nredis_url = \"{{{{ redis_url }}}}\"\n",
-            url = redis.url()
-        ),
-    )?;
-    // The key-value store every server reads: Spin's file and table.
-    let kv_file = dir.join(".spin/sqlite_key_value.db");
-    {
-        let db = rusqlite::Connection::open(&kv_file)?;
-        db.execute_batch("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))")?;
-        db.execute(
-            "INSERT OR REPLACE INTO spin_key_value VALUES ('default', ?1, ?2)",
-            rusqlite::params![KEY, VALUE.as_bytes()],
-        )?;
-    }
+    let kv_file = write_kv(&dir)?;
+    let manifests = [
+        write_app(&dir, probes[0], redis.url())?,
+        write_app(&dir, probes[1], redis.url())?,
+    ];
 
     let mut rows = Vec::new();
     {
         let mut cmd = Command::new(baseline_bin);
         cmd.args(["127.0.0.1:0", redis.url()]).arg(&kv_file);
         let (native, base) = spawn_server(&mut cmd)?;
-        rows.push(
-            measure(
-                "native axum (baseline)",
-                &base,
-                native.pid(),
-                seconds,
-                connections,
-            )
-            .await?,
-        );
+        let name = "native axum (baseline)".to_owned();
+        rows.push(measure(name, None, &base, native.pid(), seconds, connections).await?);
     }
-    {
+    let mut p2_row = None;
+    for (manifest, generation) in manifests.iter().zip(GENERATIONS) {
         let mut cmd = Command::new(host_bin);
-        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
-            .arg(dir.join("spin.toml"));
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"]).arg(manifest);
         let (host, base) = spawn_server(&mut cmd)?;
-        rows.push(measure("redspin-host", &base, host.pid(), seconds, connections).await?);
+        let name = format!("redspin-host ({generation})");
+        rows.push(measure(name, p2_row, &base, host.pid(), seconds, connections).await?);
+        p2_row = Some(rows.len() - 1);
     }
     match redspin_testsupport::spin::spin_binary() {
         Some(bin) => {
-            let (mut spin, base) = start_spin(&bin, &dir.join("spin.toml")).await?;
-            let row = measure("Spin 4 (spin up)", &base, spin.id(), seconds, connections).await;
-            let _ = spin.kill();
-            let _ = spin.wait();
-            rows.push(row?);
+            let mut p2_row = None;
+            for (manifest, generation) in manifests.iter().zip(GENERATIONS) {
+                let (mut spin, base) = start_spin(&bin, manifest).await?;
+                let name = format!("Spin 4 ({generation})");
+                let row = measure(name, p2_row, &base, spin.id(), seconds, connections).await;
+                let _ = spin.kill();
+                let _ = spin.wait();
+                rows.push(row?);
+                p2_row = Some(rows.len() - 1);
+            }
         }
-        None => eprintln!("no Spin CLI found: the Spin column is left out"),
+        None => eprintln!("no Spin CLI found: the Spin rows are left out"),
     }
     let _ = std::fs::remove_dir_all(&dir);
+    print_rows(&rows);
+    println!();
+    println!("({connections} keep-alive connection(s), {seconds} s per measurement after 1 s of warm-up.)");
+    Ok(())
+}
 
+fn print_rows(rows: &[Row]) {
     let native = &rows[0];
     println!(
-        "| server | workload | requests/s | time per request vs native | p50 | p99 | peak RSS |"
+        "| server | workload | requests/s | time per request vs native | vs the WASIp2 row | p50 | p99 | RSS after load |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for r in &rows {
-        for (workload, m, base) in [
-            ("Redis GET", &r.get, &native.get),
-            ("key-value get", &r.kv, &native.kv),
-        ] {
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in rows {
+        type Pick = fn(&Row) -> &Measured;
+        let workloads: [(&str, Pick); 3] = [
+            ("floor (no I/O)", |r| &r.floor),
+            ("Redis GET", |r| &r.get),
+            ("key-value get", |r| &r.kv),
+        ];
+        for (workload, pick) in workloads {
+            let (m, base) = (pick(r), pick(native));
+            let vs_p2 = r
+                .p2_row
+                .map_or("".into(), |i| format!("{:.2}x", pick(&rows[i]).rps / m.rps));
             println!(
-                "| {} | {workload} | {:.0} | {:.2}x | {:.0} us ({:+.0}) | {:.0} us ({:+.0}) | {} |",
+                "| {} | {workload} | {:.0} | {:.2}x | {vs_p2} | {:.0} us ({:+.0}) | {:.0} us ({:+.0}) | {} |",
                 r.server,
                 m.rps,
                 base.rps / m.rps,
@@ -248,7 +295,4 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
-    println!();
-    println!("({connections} keep-alive connection(s), {seconds} s per measurement after 1 s of warm-up.)");
-    Ok(())
 }

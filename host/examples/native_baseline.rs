@@ -1,7 +1,8 @@
 //! The native baseline for the host benchmark: an axum server doing what
 //! the probe component's `/get` does (one Redis GET through a pooled
 //! connection, the value as the response body) and its `/kv-value` (one
-//! read of Spin's key-value table in a SQLite file), without WebAssembly.
+//! read of Spin's key-value table in a SQLite file), and its `/static`
+//! (`len` bytes, no I/O: the floor), without WebAssembly.
 //!
 //! Usage: native_baseline LISTEN_ADDR REDIS_URL [KV_SQLITE_FILE]
 
@@ -32,6 +33,20 @@ async fn get(State(mut conn): State<ConnectionManager>, Query(q): Query<Key>) ->
         Ok(None) => (StatusCode::NOT_FOUND, "miss").into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct Len {
+    len: usize,
+}
+
+/// `len` bytes of `x`, as the probes' `/static` answers.
+async fn fixed(Query(q): Query<Len>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "x".repeat(q.len.min(1 << 20)),
+    )
 }
 
 type Kv = Arc<Mutex<rusqlite::Connection>>;
@@ -71,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let mut app = axum::Router::new()
         .route("/probe/get", axum::routing::get(get))
+        .route("/probe/static", axum::routing::get(fixed))
         .with_state(conn);
     if let Some(file) = args.next() {
         let db: Kv = Arc::new(Mutex::new(rusqlite::Connection::open(file)?));

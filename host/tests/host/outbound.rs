@@ -132,14 +132,19 @@ async fn tcp_and_self_requests_as_in_spin() {
         templated,
         denied,
     };
-    let served = Served::start(AppDir::new(&manifest(&ports)), Options::default(), &[]).await;
-    outbound_as_spin_allows_it(&served.base, &ports, "redspin-host").await;
-    served.stop().await;
+    for probe in Probe::BOTH {
+        let app = AppDir::with_probe(&manifest(&ports), probe);
+        let served = Served::start(app, Options::default(), &[]).await;
+        let who = format!("redspin-host, {}", probe.name());
+        outbound_as_spin_allows_it(&served.base, &ports, &who).await;
+        served.stop().await;
 
-    if let Some(bin) = spin_for_calibration() {
-        let app = AppDir::new(&manifest(&ports));
-        let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
-        outbound_as_spin_allows_it(&spin.base, &ports, "real Spin").await;
-        spin.stop().await;
+        if let Some(bin) = spin_for_calibration() {
+            let app = AppDir::with_probe(&manifest(&ports), probe);
+            let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
+            let who = format!("real Spin, {}", probe.name());
+            outbound_as_spin_allows_it(&spin.base, &ports, &who).await;
+            spin.stop().await;
+        }
     }
 }
