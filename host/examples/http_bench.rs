@@ -236,7 +236,8 @@ async fn main() -> anyhow::Result<()> {
     let mut p2_row = None;
     for (manifest, generation) in manifests.iter().zip(GENERATIONS) {
         let mut cmd = Command::new(host_bin);
-        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"]).arg(manifest);
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(manifest);
         let (host, base) = spawn_server(&mut cmd)?;
         let name = format!("redspin-host ({generation})");
         rows.push(measure(name, p2_row, &base, host.pid(), seconds, connections).await?);

@@ -25,7 +25,7 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// `PAGEMAP_SCAN` ioctl (Linux 6.7+) only the pages a request dirtied are
 /// reset, so a large resident budget costs nothing; without it the low
 /// bytes are memset on every request, so the budget stays small.
-pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
+pub fn build_engine(pool_size: u32, max_memory_bytes: usize) -> wasmtime::Result<Engine> {
     let attempts = [
         (wasmtime::Enabled::Yes, 16 << 20, 1 << 20),
         (wasmtime::Enabled::No, 2 << 20, 64 << 10),
@@ -43,8 +43,9 @@ pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
             .linear_memory_keep_resident(memory)
             .table_keep_resident(table)
             .max_unused_warm_slots(8)
+            .max_memory_size(max_memory_bytes)
             .pagemap_scan(scan);
-        let mut config = base_config();
+        let mut config = base_config(max_memory_bytes);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         match Engine::new(&config) {
             Ok(e) => return Ok(e),
@@ -53,11 +54,23 @@ pub fn build_engine(pool_size: u32) -> wasmtime::Result<Engine> {
     }
     let err = last.expect("at least one attempt");
     tracing::warn!(error = %err, "pooling allocator unavailable; using on-demand allocation");
-    Engine::new(&base_config())
+    Engine::new(&base_config(max_memory_bytes))
 }
 
-fn base_config() -> Config {
+/// Linear memories are bounds-checked in code (with Spectre mitigation),
+/// in a reservation of `max_memory_bytes` with no guard pages, and traps
+/// are found by explicit checks rather than signals: then a reused pool
+/// slot keeps its pages' protection, where guard pages cost an `mprotect`
+/// (and a TLB shootdown to the other cores) when a request's instance is
+/// made and again when it grows its memory.
+fn base_config(max_memory_bytes: usize) -> Config {
     let mut config = Config::new();
+    config
+        .memory_reservation(max_memory_bytes as u64)
+        .memory_guard_size(0)
+        .guard_before_linear_memory(false)
+        .memory_reservation_for_growth(0)
+        .signals_based_traps(false);
     config.wasm_component_model(true);
     // WASIp3 components (spin-sdk 6) and the async `spin:*@3` interfaces.
     config.wasm_component_model_async(true);

@@ -114,7 +114,7 @@ impl Runtime {
         load::run_startup_sql(&sqlite, &options.sqlite_statements)?;
         let redis = Arc::new(RedisPool::default());
         let kv = Stores::open(&config.key_value, &redis)?;
-        let engine = engine::build_engine(options.pool_size)?;
+        let engine = engine::build_engine(options.pool_size, options.max_memory_bytes)?;
         let linker = engine::linker(&engine)?;
         let cache_dir = options
             .cache_dir
