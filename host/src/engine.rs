@@ -25,7 +25,11 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// `PAGEMAP_SCAN` ioctl (Linux 6.7+) only the pages a request dirtied are
 /// reset, so a large resident budget costs nothing; without it the low
 /// bytes are memset on every request, so the budget stays small.
-pub fn build_engine(pool_size: u32, max_memory_bytes: usize) -> wasmtime::Result<Engine> {
+pub fn build_engine(
+    pool_size: u32,
+    max_memory_bytes: usize,
+    concurrent: bool,
+) -> wasmtime::Result<Engine> {
     let attempts = [
         (wasmtime::Enabled::Yes, 16 << 20, 1 << 20),
         (wasmtime::Enabled::No, 2 << 20, 64 << 10),
@@ -45,7 +49,7 @@ pub fn build_engine(pool_size: u32, max_memory_bytes: usize) -> wasmtime::Result
             .max_unused_warm_slots(8)
             .max_memory_size(max_memory_bytes)
             .pagemap_scan(scan);
-        let mut config = base_config(max_memory_bytes);
+        let mut config = base_config(max_memory_bytes, concurrent);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         match Engine::new(&config) {
             Ok(e) => return Ok(e),
@@ -54,7 +58,7 @@ pub fn build_engine(pool_size: u32, max_memory_bytes: usize) -> wasmtime::Result
     }
     let err = last.expect("at least one attempt");
     tracing::warn!(error = %err, "pooling allocator unavailable; using on-demand allocation");
-    Engine::new(&base_config(max_memory_bytes))
+    Engine::new(&base_config(max_memory_bytes, concurrent))
 }
 
 /// Linear memories are bounds-checked in code (with Spectre mitigation),
@@ -63,7 +67,10 @@ pub fn build_engine(pool_size: u32, max_memory_bytes: usize) -> wasmtime::Result
 /// slot keeps its pages' protection, where guard pages cost an `mprotect`
 /// (and a TLB shootdown to the other cores) when a request's instance is
 /// made and again when it grows its memory.
-fn base_config(max_memory_bytes: usize) -> Config {
+///
+/// `concurrent` turns on the component model's async support (see
+/// [`crate::engines`] for why it is not always on).
+fn base_config(max_memory_bytes: usize, concurrent: bool) -> Config {
     let mut config = Config::new();
     config
         .memory_reservation(max_memory_bytes as u64)
@@ -72,8 +79,8 @@ fn base_config(max_memory_bytes: usize) -> Config {
         .memory_reservation_for_growth(0)
         .signals_based_traps(false);
     config.wasm_component_model(true);
-    // WASIp3 components (spin-sdk 6) and the async `spin:*@3` interfaces.
-    config.wasm_component_model_async(true);
+    config.wasm_component_model_async(concurrent);
+    config.concurrency_support(concurrent);
     config.epoch_interruption(true);
     config
 }
@@ -96,16 +103,28 @@ pub fn start_epoch_ticker(engine: &Engine) {
         .expect("the epoch thread starts");
 }
 
-/// The linker: WASI 0.2 (any 0.2.x import version) and 0.3, wasi:http of
-/// both, the `fermyon:spin@2.0.0` and `spin:*@3` interfaces,
-/// `wasi:keyvalue` and `wasi:config`.
-pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+/// The linker: WASI 0.2 (any 0.2.x import version), `wasi:http@0.2` and
+/// the `fermyon:spin@2.0.0` interfaces; with `concurrent`, also WASI 0.3,
+/// `wasi:http@0.3`, the `spin:*@3` interfaces, `wasi:keyvalue` and
+/// `wasi:config`.
+pub fn linker(engine: &Engine, concurrent: bool) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
-    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
-    crate::bindings::SpinHost::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+    if concurrent {
+        wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
+        crate::bindings::SpinHost::add_to_linker::<HostState, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+    } else {
+        use crate::bindings::fermyon::spin as v2;
+        v2::key_value::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        v2::redis::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        v2::sqlite::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        v2::variables::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+    }
     Ok(linker)
 }
 
@@ -132,12 +151,17 @@ pub fn cache_key(engine: &Engine, wasm: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
-/// Loads a component, from `cache_dir` when a compiled copy for these
-/// bytes and these engine settings is there, else compiling and caching it.
-/// An unreadable cached copy (say, after an engine upgrade) is recompiled.
-pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: &Path) -> anyhow::Result<Component> {
-    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
-    let cached = cache_dir.join(format!("{}.cwasm", cache_key(engine, &bytes)));
+/// Loads component `bytes` (read from `wasm`), from `cache_dir` when a
+/// compiled copy for these bytes and these engine settings is there, else
+/// compiling and caching it. An unreadable cached copy (say, after an
+/// engine upgrade) is recompiled.
+pub fn load_component(
+    engine: &Engine,
+    bytes: &[u8],
+    wasm: &Path,
+    cache_dir: &Path,
+) -> anyhow::Result<Component> {
+    let cached = cache_dir.join(format!("{}.cwasm", cache_key(engine, bytes)));
     if cached.is_file() {
         // SAFETY: the file was written by `Component::serialize` of this
         // program for this engine configuration and these bytes (the
@@ -150,7 +174,7 @@ pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: &Path) -> anyhow:
             }
         }
     }
-    let final_names = crate::p3::names::to_final(&bytes)
+    let final_names = crate::p3::names::to_final(bytes)
         .with_context(|| format!("cannot load {}", wasm.display()))?;
     let component = Component::new(engine, &final_names)
         .map_err(anyhow::Error::from)

@@ -22,7 +22,9 @@
 //! - [`variables`]: application/component variables and templates.
 //! - [`routing`]: Spin's route matching and request headers.
 //! - [`outbound`]: `allowed_outbound_hosts` rules.
-//! - [`engine`]: the wasmtime engine, linker and compile cache.
+//! - [`engine`]: a wasmtime engine, its linker and the compile cache;
+//!   [`engines`]: which of the two (with or without async support) a
+//!   component runs on.
 //! - [`state`]: the per-request `Store` data.
 //! - [`redis`]: outbound Redis (both generations), exclusive connections
 //!   per `open` reused when left clean, failures in Spin's words.
@@ -52,6 +54,7 @@ pub mod variables;
 pub mod bindings;
 pub mod cli;
 pub mod engine;
+pub mod engines;
 pub mod guest;
 pub mod handler;
 pub mod kv;

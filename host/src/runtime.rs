@@ -17,7 +17,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::engine::{self, EPOCH_TICK};
+use crate::engine::EPOCH_TICK;
+use crate::engines::Engines;
 use crate::guest::Run;
 use crate::handler::Handler;
 use crate::load;
@@ -75,6 +76,8 @@ impl Default for Options {
 }
 
 struct Loaded {
+    /// The engine it was compiled for (see [`crate::engines`]).
+    engine: Engine,
     handler: Handler,
     env: Arc<ComponentEnv>,
 }
@@ -84,7 +87,6 @@ pub struct Runtime {
     app_name: String,
     app_version: Option<String>,
     self_origin: std::sync::OnceLock<http::uri::Authority>,
-    engine: Engine,
     router: Router,
     components: HashMap<String, Loaded>,
     services: Arc<Services>,
@@ -114,8 +116,7 @@ impl Runtime {
         load::run_startup_sql(&sqlite, &options.sqlite_statements)?;
         let redis = Arc::new(RedisPool::default());
         let kv = Stores::open(&config.key_value, &redis)?;
-        let engine = engine::build_engine(options.pool_size, options.max_memory_bytes)?;
-        let linker = engine::linker(&engine)?;
+        let mut engines = Engines::new(options.pool_size, options.max_memory_bytes);
         let cache_dir = options
             .cache_dir
             .clone()
@@ -125,32 +126,22 @@ impl Runtime {
             let place = format!("component {:?}", c.id);
             load::check_labels(c, &sqlite, &kv).context(place.clone())?;
             let env = load::component_env(c, &vars, &options.env).context(place.clone())?;
-            let component =
-                engine::load_component(&engine, &c.source, &cache_dir).context(place.clone())?;
-            let pre = linker
-                .instantiate_pre(&component)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!(
-                        "{place} cannot run here (does it import only what a Spin host offers?)"
-                    )
-                })?;
+            let (engine, pre) = engines.load(&c.source, &cache_dir).context(place.clone())?;
             let handler = Handler::find(pre).context(place.clone())?;
             tracing::debug!(component = %c.id, generation = handler.generation(), "loaded");
             components.insert(
                 c.id.clone(),
                 Loaded {
+                    engine,
                     handler,
                     env: Arc::new(env),
                 },
             );
         }
-        engine::start_epoch_ticker(&engine);
         Ok(Self {
             app_name: app.name.clone(),
             app_version: app.version.clone(),
             self_origin: std::sync::OnceLock::new(),
-            engine,
             router,
             components,
             services: Arc::new(Services { redis, sqlite, kv }),
@@ -321,7 +312,7 @@ impl Runtime {
             kv_open: 0,
             cas_open: 0,
         };
-        let mut store = wasmtime::Store::new(&self.engine, state);
+        let mut store = wasmtime::Store::new(&loaded.engine, state);
         store.limiter(|s| &mut s.limits);
         let ticks =
             (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;

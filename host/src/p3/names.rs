@@ -159,6 +159,44 @@ impl Names {
     }
 }
 
+/// The outermost component's import and export names, in order (empty
+/// for a core module).
+pub fn interfaces(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>), RenameError> {
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut parser = Parser::new(0);
+    let mut offset = 0;
+    loop {
+        let (payload, consumed) = match parser.parse(&wasm[offset..], true) {
+            Ok(Chunk::Parsed { payload, consumed }) => (payload, consumed),
+            Ok(Chunk::NeedMoreData(_)) => unreachable!("eof is true"),
+            Err(e) => return Err(RenameError::Parse(e)),
+        };
+        offset += consumed;
+        match payload {
+            Payload::Version { encoding, .. } if encoding != Encoding::Component => break,
+            Payload::ComponentImportSection(r) => {
+                for i in r {
+                    imports.push(i.map_err(RenameError::Parse)?.name.name.to_owned());
+                }
+            }
+            Payload::ComponentExportSection(r) => {
+                for e in r {
+                    exports.push(e.map_err(RenameError::Parse)?.name.name.to_owned());
+                }
+            }
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => offset += unchecked_range.len(),
+            Payload::End(_) => break,
+            _ => {}
+        }
+    }
+    Ok((imports, exports))
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
