@@ -20,7 +20,11 @@ pub struct Post {
     pub slug: String,
     pub title: String,
     pub body: String,
+    pub updated_at: i64,
 }
+
+/// The most posts `/posts/` lists (newest first).
+pub const LIST_LIMIT: i64 = 200;
 
 pub fn open() -> Result<Connection, ApiError> {
     Connection::open_default().map_err(ApiError::database)
@@ -123,21 +127,31 @@ pub fn update_user(
     }
 }
 
-pub fn post(conn: &Connection, slug: &str) -> Result<Option<Post>, ApiError> {
-    let result = conn
-        .execute(
-            "SELECT slug, title, body FROM posts WHERE slug = ?",
-            &[Value::Text(slug.to_owned())],
-        )
-        .map_err(ApiError::database)?;
-    let post = result.rows().next().and_then(|r| {
-        Some(Post {
-            slug: r.get::<&str>("slug")?.to_owned(),
-            title: r.get::<&str>("title")?.to_owned(),
-            body: r.get::<&str>("body")?.to_owned(),
+fn post_rows(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Post>, ApiError> {
+    let result = conn.execute(sql, params).map_err(ApiError::database)?;
+    Ok(result
+        .rows()
+        .filter_map(|r| {
+            Some(Post {
+                slug: r.get::<&str>("slug")?.to_owned(),
+                title: r.get::<&str>("title")?.to_owned(),
+                body: r.get::<&str>("body").unwrap_or_default().to_owned(),
+                updated_at: r.get::<i64>("updated_at")?,
+            })
         })
-    });
-    Ok(post)
+        .collect())
+}
+
+pub fn post(conn: &Connection, slug: &str) -> Result<Option<Post>, ApiError> {
+    let sql = "SELECT slug, title, body, updated_at FROM posts WHERE slug = ?";
+    Ok(post_rows(conn, sql, &[Value::Text(slug.to_owned())])?.pop())
+}
+
+/// Every post's slug, title and date (no body), newest first, at most
+/// [`LIST_LIMIT`].
+pub fn posts(conn: &Connection) -> Result<Vec<Post>, ApiError> {
+    let sql = "SELECT slug, title, updated_at FROM posts ORDER BY updated_at DESC, slug LIMIT ?";
+    post_rows(conn, sql, &[Value::Integer(LIST_LIMIT)])
 }
 
 /// Creates or replaces a post. True when it was new.

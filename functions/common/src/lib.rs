@@ -8,7 +8,9 @@
 //! Pure logic, unit-tested natively:
 //! - [`validate`]: request bodies and path segments.
 //! - [`password`]: argon2id hashing and verification.
-//! - [`render`]: Markdown posts to HTML pages.
+//! - [`render`]: Markdown to HTML, unsafe markup and URLs neutralised.
+//! - [`html`]: the pages a person reads (a post, the list), their style
+//!   sheet and its Content-Security-Policy.
 //! - [`guard`]: cross-site requests and non-JSON bodies, refused before
 //!   any route.
 //! - [`ids`]: what attempt counters are keyed by (email digests, client
@@ -24,6 +26,7 @@
 
 pub mod config;
 pub mod guard;
+pub mod html;
 pub mod ids;
 pub mod password;
 pub mod render;

@@ -1,5 +1,6 @@
-//! `/posts/:slug`: whole rendered pages from the page cache, with strong
-//! ETags and `If-None-Match`; `PUT` (admin) writes and invalidates.
+//! `/posts/` (the list) and `/posts/:slug`: whole rendered pages from the
+//! page cache (tag `pages`), with strong ETags and `If-None-Match`; `PUT`
+//! (admin) writes a post and invalidates its page and the list.
 
 use redspin_edge::{Cache, CachePolicy, CacheStatus, CachedPage};
 use spin_sdk::http::{Method, Request, Response};
@@ -7,47 +8,73 @@ use spin_sdk::http::{Method, Request, Response};
 use crate::api::{self, json, ApiError, ApiResult};
 use crate::config::Config;
 use crate::principal::{self, is_admin};
-use crate::{db, render, validate};
+use crate::{db, html, validate};
 
 pub fn handle(req: Request, config: &Config) -> Response {
     let segs = api::segments(&req);
     api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Get | Method::Head, ["posts", slug]) => get(&req, slug, config),
+        (Method::Get | Method::Head, ["posts"]) => get(&req, Page::List, config),
+        (Method::Get | Method::Head, ["posts", slug]) => get(&req, Page::Post(slug), config),
         (Method::Put, ["posts", slug]) => put(&req, slug, config),
+        (_, ["posts"]) => Err(api::method_not_allowed("GET, HEAD")),
         (_, ["posts", _]) => Err(api::method_not_allowed("GET, HEAD, PUT")),
         _ => Err(api::not_found()),
     })
 }
 
+/// A page this route group serves.
+#[derive(Clone, Copy)]
+enum Page<'a> {
+    List,
+    Post(&'a str),
+}
+
+const LIST_KEY: &str = "page:/posts/";
+const HTML: &str = "text/html; charset=utf-8";
+
 fn page_key(slug: &str) -> String {
     format!("page:/posts/{slug}")
 }
 
-fn render_page(slug: &str) -> Result<CachedPage, ApiError> {
+fn not_found(slug: &str) -> CachedPage {
+    CachedPage::new(404, HTML, html::not_found_page(slug))
+}
+
+fn render_page(page: Page<'_>) -> Result<CachedPage, ApiError> {
     let conn = db::open()?;
-    Ok(match db::post(&conn, slug)? {
-        Some(p) => CachedPage::new(
-            200,
-            "text/html; charset=utf-8",
-            render::post_page(&p.title, &p.body),
-        ),
-        None => CachedPage::new(
-            404,
-            "text/html; charset=utf-8",
-            render::not_found_page(slug),
-        ),
+    Ok(match page {
+        Page::List => {
+            let posts = db::posts(&conn)?;
+            let list: Vec<html::Summary<'_>> = posts
+                .iter()
+                .map(|p| html::Summary {
+                    slug: &p.slug,
+                    title: &p.title,
+                    updated_at_ms: p.updated_at,
+                })
+                .collect();
+            CachedPage::new(200, HTML, html::list_page(&list))
+        }
+        Page::Post(slug) => match db::post(&conn, slug)? {
+            Some(p) => CachedPage::new(200, HTML, html::post_page(&p.title, p.updated_at, &p.body)),
+            None => not_found(slug),
+        },
     })
 }
 
-fn get(req: &Request, slug: &str, config: &Config) -> ApiResult {
-    if validate::slug(slug).is_err() {
-        let page = CachedPage::new(
-            404,
-            "text/html; charset=utf-8",
-            render::not_found_page(slug),
-        );
-        return Ok(page_response(req, page, CacheStatus::Bypass, config));
-    }
+fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
+    let key = match page {
+        Page::List => LIST_KEY.to_owned(),
+        Page::Post(slug) if validate::slug(slug).is_ok() => page_key(slug),
+        Page::Post(slug) => {
+            return Ok(page_response(
+                req,
+                not_found(slug),
+                CacheStatus::Bypass,
+                config,
+            ));
+        }
+    };
     let (page, status) = match principal::connect(config) {
         Ok(redis) => {
             let cache = Cache::new(&redis, config.keys.clone());
@@ -61,11 +88,10 @@ fn get(req: &Request, slug: &str, config: &Config) -> ApiResult {
                     config.negative_ttl
                 }
             };
-            let c = cache
-                .get_or_compute_with(&page_key(slug), &policy, ttl_of, || render_page(slug))?;
+            let c = cache.get_or_compute_with(&key, &policy, ttl_of, || render_page(page))?;
             (c.value, c.status)
         }
-        Err(_) => (render_page(slug)?, CacheStatus::Bypass),
+        Err(_) => (render_page(page)?, CacheStatus::Bypass),
     };
     Ok(page_response(req, page, status, config))
 }
@@ -88,7 +114,7 @@ fn page_response(
             "cache-control",
             format!("public, max-age={max_age}, must-revalidate"),
         )
-        .header("content-security-policy", render::PAGE_CSP)
+        .header("content-security-policy", html::PAGE_CSP)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "strict-origin-when-cross-origin");
     if page.status == 200 && page.not_modified(api::header(req, "if-none-match")) {
@@ -128,8 +154,10 @@ fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
         &body.body,
         redspin_edge::now_ms() as i64,
     )?;
-    if let Err(e) = cache.invalidate(&[&page_key(slug)]) {
-        eprintln!("post {slug}: cache invalidation after write failed: {e}");
+    // Every page (this post's and the list, which shows its title and
+    // date) is tagged `pages`.
+    if let Err(e) = cache.invalidate_tag("pages") {
+        eprintln!("post write: page cache invalidation failed: {e}");
     }
     Ok(json(
         if created { 201 } else { 200 },

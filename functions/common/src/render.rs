@@ -1,13 +1,8 @@
-//! Posts to HTML pages. Markdown is rendered with raw HTML escaped (a post
+//! Markdown to HTML. Markdown is rendered with raw HTML escaped (a post
 //! body cannot inject markup), link and image URLs limited to safe schemes,
-//! and titles escaped. Pages are served with a Content-Security-Policy
-//! that allows no script at all ([`PAGE_CSP`]).
+//! and text escaped. The pages around it are in [`crate::html`].
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
-
-/// The policy every HTML page is served with: nothing runs, nothing is
-/// framed, images may come from the web.
-pub const PAGE_CSP: &str = "default-src 'none'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Where a link or image may point: `http`, `https`, `mailto`, or a
 /// relative URL. Judged as a browser reads the URL (tabs and newlines
@@ -91,23 +86,6 @@ pub fn markdown(src: &str) -> String {
     out
 }
 
-/// The whole page of a post.
-pub fn post_page(title: &str, body_markdown: &str) -> String {
-    let title = escape(title);
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n<article>\n<h1>{title}</h1>\n{}</article>\n</body>\n</html>\n",
-        markdown(body_markdown)
-    )
-}
-
-/// The page for an unknown post.
-pub fn not_found_page(slug: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Not found</title></head>\n<body>\n<h1>Not found</h1>\n<p>There is no post called {}.</p>\n</body>\n</html>\n",
-        escape(slug)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,13 +104,10 @@ mod tests {
                 markdown(src)
             );
         }
-        let page = post_page("A <title>", "text");
         assert!(markdown("[x](javascript:alert(1))").contains("<a href=\"#\">x</a>"));
         assert!(markdown("![i](data:image/png;base64,AAAA)").contains("src=\"#\""));
         assert!(markdown("<javascript:alert(1)>").contains("href=\"#\""));
         assert!(markdown("[x](https://example.com/a)").contains("href=\"https://example.com/a\""));
-        assert!(page.contains("<h1>A &lt;title&gt;</h1>"));
-        assert!(not_found_page("<x>").contains("&lt;x&gt;"));
     }
 
     #[test]

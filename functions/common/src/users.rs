@@ -147,7 +147,7 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
     )?;
     // Again after the write, for a read that raced it.
     if let Err(e) = cache.invalidate(&[&cache_key(id)]) {
-        eprintln!("user {id}: cache invalidation after update failed: {e}");
+        eprintln!("user update: cache invalidation failed: {e}");
     }
     match user {
         Some(u) => {
@@ -179,7 +179,7 @@ fn limit_registrations(req: &Request, config: &Config) -> Result<(), ApiError> {
 fn invalidate(config: &Config, id: i64) {
     if let Ok(redis) = principal::connect(config) {
         if let Err(e) = Cache::new(&redis, config.keys.clone()).invalidate(&[&cache_key(id)]) {
-            eprintln!("user {id}: cache invalidation failed: {e}");
+            eprintln!("user cache invalidation failed: {e}");
         }
     }
 }

@@ -9,10 +9,12 @@
 //!   signed its certificate, for `rediss://` tests.
 //! - [`spin`]: real Spin (`spin up`) for a test, found as `SPIN_BIN`,
 //!   on `PATH` or beside the repository.
+//! - [`browser`]: headless Chromium over WebDriver, for pages.
 //! - [`bench`]: server processes and latency summaries for the benchmark
 //!   programs.
 
 pub mod bench;
+pub mod browser;
 pub mod cluster;
 pub mod spin;
 pub mod tls;
@@ -35,7 +37,8 @@ pub struct TestRedis {
     dir: Option<std::path::PathBuf>,
 }
 
-fn free_port() -> u16 {
+/// A free loopback port.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

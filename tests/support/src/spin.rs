@@ -57,13 +57,6 @@ pub struct SpinUp {
     pub base: String,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// True once something on `base`'s port answers an HTTP request.
 async fn answers_http(port: u16) -> bool {
     let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
@@ -89,7 +82,7 @@ impl SpinUp {
         let dir = manifest.parent().expect("the manifest is in a directory");
         let mut last_log = String::new();
         for attempt in 0..3 {
-            let port = free_port();
+            let port = crate::free_port();
             let log = dir.join(format!("spin-up-{attempt}.log"));
             let out = std::fs::File::create(&log).expect("create the log file");
             let child = Command::new(bin)

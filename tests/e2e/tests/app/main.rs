@@ -10,6 +10,7 @@ mod bad_input;
 mod config;
 mod outage;
 mod pages;
+mod reading;
 mod scripts;
 mod sessions;
 mod tasks;

@@ -1,4 +1,5 @@
-//! GET/PUT /posts: the page cache, ETag and 304, invalidation on write.
+//! GET/PUT /posts: the page cache, ETag and 304, invalidation on write,
+//! the list of posts.
 
 use crate::common::{header, send, TestApp, ADMIN};
 use serde_json::json;
@@ -134,7 +135,16 @@ async fn pages_run_no_script_and_links_keep_safe_schemes() {
         .collect();
     assert_eq!(
         targets,
-        ["#", "#", "#", "#", "https://example.com/", "/posts/x", "#"],
+        [
+            "/posts/",
+            "#",
+            "#",
+            "#",
+            "#",
+            "https://example.com/",
+            "/posts/x",
+            "#"
+        ],
         "{html}"
     );
     // JSON answers are not sniffed either.
@@ -175,5 +185,49 @@ async fn unknown_slugs_and_ids_leave_nothing_behind() {
         },
     )
     .await;
+    app.stop().await;
+}
+
+/// `/posts/` lists every post newest first, from the page cache, and a
+/// write to any post drops it (tag `pages`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_is_cached_and_follows_writes() {
+    let app = TestApp::start().await;
+    let get = || app.client.get(app.url("/posts/")).send();
+    let r1 = get().await.unwrap();
+    assert_eq!(
+        (r1.status().as_u16(), header(r1.headers(), "x-cache")),
+        (200, "miss")
+    );
+    assert!(header(r1.headers(), "content-type").starts_with("text/html"));
+    let html = r1.text().await.unwrap();
+    assert!(
+        html.contains("<a href=\"/posts/hello-world\">Hello, world</a>"),
+        "{html}"
+    );
+    let r2 = get().await.unwrap();
+    assert_eq!(header(r2.headers(), "x-cache"), "hit");
+    let (s, _, _) = send(
+        app.client
+            .put(app.url("/posts/newer"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"title": "A <newer> post", "body": "x"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let r3 = get().await.unwrap();
+    assert_eq!(
+        header(r3.headers(), "x-cache"),
+        "miss",
+        "the write dropped the list"
+    );
+    let html = r3.text().await.unwrap();
+    let newer = html
+        .find("A &lt;newer&gt; post")
+        .expect("the new post is listed, escaped");
+    let older = html.find("Hello, world").unwrap();
+    assert!(newer < older, "newest first: {html}");
+    let (s, h, _) = send(app.client.post(app.url("/posts/"))).await;
+    assert_eq!((s, header(&h, "allow")), (405, "GET, HEAD"));
     app.stop().await;
 }

@@ -9,94 +9,16 @@
 //! `REDSPIN_REQUIRE_BROWSER=1` (CI) makes that a failure; `scripts/test`
 //! installs both packages.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
+use redspin_testsupport::browser::Browser;
 use redspin_testsupport::eventually;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::support::*;
 
-/// Chromium and ChromeDriver, if installed.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let find = |names: &[&str]| {
-        names.iter().find_map(|n| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(n))
-                    .find(|p| p.is_file())
-            })
-        })
-    };
-    Some((
-        find(&["chromium", "chromium-browser"])?,
-        find(&["chromedriver"])?,
-    ))
-}
-
-/// A ChromeDriver process on a free port, killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start(chromedriver: &PathBuf) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let status = format!("{url}/status");
-        eventually(WAIT, "chromedriver answers", || async {
-            let res = http().get(&status).send().await.ok()?;
-            res.status().is_success().then_some(())
-        })
-        .await;
-        Self { child, url }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn screenshots() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("dashboard-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The rendered text of the first element matching `css`, read in one
-/// script call (the live refresh may replace elements between a find and a
-/// read).
-async fn text(b: &Client, css: &str) -> String {
-    let script =
-        "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null;";
-    match b.execute(script, vec![json!(css)]).await.unwrap() {
-        Value::String(s) => s,
-        other => panic!("{css}: no such element ({other})"),
-    }
-}
-
-async fn shot(b: &Client, name: &str) {
-    let png = b.screenshot().await.unwrap();
-    std::fs::write(screenshots().join(name), png).unwrap();
-}
+const SHOTS: &str = "dashboard-screenshots";
 
 /// `redspin-worker stats --json`, run as a user would.
 fn cli_stats(dash: &Dash) -> Vec<Value> {
@@ -121,12 +43,7 @@ fn cli_stats(dash: &Dash) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
-    let Some((chromium, chromedriver)) = browser() else {
-        assert!(
-            std::env::var("REDSPIN_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "REDSPIN_REQUIRE_BROWSER=1 but chromium or chromedriver is missing (scripts/setup --browser installs them)"
-        );
-        eprintln!("SKIPPED the browser test: chromium or chromedriver not found (scripts/setup --browser)");
+    let Some(browser) = Browser::start(1280, 900).await else {
         return;
     };
     let dash = Dash::start(Some(TOKEN)).await;
@@ -138,18 +55,7 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
     enqueue(c, "default", "ok", 4, 0).await;
     enqueue(c, "default", "ok", 2, 600_000).await;
 
-    let driver = Driver::start(&chromedriver).await;
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
-        }
-    });
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session");
+    let b = &browser.client;
 
     // Sign in through the form.
     b.goto(&dash.at("/")).await.unwrap();
@@ -176,7 +82,9 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
     for q in cli_stats(&dash) {
         let name = q["queue"].as_str().unwrap();
         for k in ["ready", "scheduled", "processing", "dead", "done"] {
-            let shown = text(&b, &format!("tr[data-queue='{name}'] td[data-k='{k}']")).await;
+            let shown = browser
+                .text(&format!("tr[data-queue='{name}'] td[data-k='{k}']"))
+                .await;
             let want = q[k].as_u64().unwrap();
             assert_eq!(
                 shown.replace(',', "").parse::<u64>().unwrap(),
@@ -186,14 +94,17 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
         }
     }
     assert_eq!(
-        text(&b, "tr[data-queue='mail'] td[data-k='done']").await,
+        browser
+            .text("tr[data-queue='mail'] td[data-k='done']")
+            .await,
         "1,200",
         "thousands separators"
     );
-    assert!(text(&b, "ul.problems")
+    assert!(browser
+        .text("ul.problems")
         .await
         .contains("mail: 3 dead job(s)"));
-    shot(&b, "overview.png").await;
+    browser.shot(SHOTS, "overview.png").await;
 
     // Dead jobs of mail: open one, retry it, watch it leave the list.
     b.find(Locator::Css("ul.problems a[href='/dead?queue=mail']"))
@@ -215,7 +126,7 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
         time.attr("title").await.unwrap().unwrap().ends_with(" UTC"),
         "absolute time on hover"
     );
-    shot(&b, "dead.png").await;
+    browser.shot(SHOTS, "dead.png").await;
     let id = doomed[1].clone();
     b.find(Locator::Css(&format!("tr[data-id='{id}'] td a")))
         .await
@@ -238,7 +149,7 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
         .await
         .unwrap();
     assert_eq!(
-        text(&b, "p.notice").await,
+        browser.text("p.notice").await,
         "The job was sent back to its queue."
     );
     assert!(b.current_url().await.unwrap().path().ends_with("/dead"));
@@ -266,8 +177,8 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
         .for_element(Locator::Css("[data-state]"))
         .await
         .unwrap();
-    assert_eq!(text(&b, "[data-state]").await, "queued");
-    assert!(text(&b, "pre.payload").await.contains("[elided]"));
+    assert_eq!(browser.text("[data-state]").await, "queued");
+    assert!(browser.text("pre.payload").await.contains("[elided]"));
 
     // Live refresh: with Live ticked, new work shows without a reload.
     b.goto(&dash.at("/")).await.unwrap();
@@ -280,24 +191,16 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
     enqueue(c, "default", "ok", 5, 0).await;
     let cell = "tr[data-queue='default'] td[data-k='ready']";
     eventually(WAIT, "the overview refreshes itself", || async {
-        (text(&b, cell).await == "9").then_some(())
+        (browser.text(cell).await == "9").then_some(())
     })
     .await;
 
     // A phone: the page fits the width (wide tables scroll in their box).
     b.set_window_size(390, 844).await.unwrap();
     b.goto(&dash.at("/dead?queue=mail")).await.unwrap();
-    let fits = b
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(fits, json!(true));
-    shot(&b, "dead-phone.png").await;
+    assert!(browser.fits_width().await, "the dead list fits a phone");
+    browser.shot(SHOTS, "dead-phone.png").await;
 
-    b.close().await.unwrap();
-    drop(driver);
+    browser.close().await;
     dash.stop().await;
 }
