@@ -49,22 +49,33 @@ async fn the_list_and_a_post_read_well_on_a_phone_and_a_desktop() {
         assert!(browser.fits_width().await, "the post fits a {label}");
         let style = b
             .execute(
-                "const p = document.querySelector('article p');\n\
+                "const p = document.querySelector('article > p');\n\
                  const cs = getComputedStyle(p);\n\
+                 const ch = document.createElement('span');\n\
+                 ch.style.cssText = 'display:inline-block;width:10ch';\n\
+                 p.appendChild(ch);\n\
+                 const ch_px = ch.getBoundingClientRect().width / 10;\n\
+                 ch.remove();\n\
                  return {width: p.getBoundingClientRect().width, font: cs.fontFamily,\n\
-                         size: parseFloat(cs.fontSize), view: window.innerWidth};",
+                         ch: ch_px, view: window.innerWidth};",
                 vec![],
             )
             .await
             .unwrap();
-        let width_px = style["width"].as_f64().unwrap();
-        let size = style["size"].as_f64().unwrap();
+        let chars = style["width"].as_f64().unwrap() / style["ch"].as_f64().unwrap();
         assert!(
             style["font"].as_str().unwrap().contains("system-ui"),
             "the style sheet is applied: {style}"
         );
-        // About 70 characters of ~0.5 em each: at most 40 em of text.
-        assert!(width_px <= size * 40.0, "a readable measure: {style}");
+        // A measure near 70 characters (in the font's own `ch`), and on a
+        // desktop not much narrower either.
+        assert!(chars <= 72.0, "a readable measure: {chars:.0} ch, {style}");
+        if width > 1000 {
+            assert!(
+                chars >= 60.0,
+                "the text uses the width: {chars:.0} ch, {style}"
+            );
+        }
         browser.shot(SHOTS, &format!("post-{label}.png")).await;
     }
     // From the post back to the list, and from the list to the post.
