@@ -9,7 +9,10 @@
 //! each entry's expiry and pruned on every add, so it never outgrows the
 //! entries still alive.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
+
+use futures::future::{join_all, try_join_all};
 
 use redspin_core::{Command, KeySchema, Value};
 use serde::de::DeserializeOwned;
@@ -104,54 +107,58 @@ impl<R: Redis> Cache<R> {
     }
 
     /// The cached value of `key`, or `compute()`'s, stored for next time.
-    pub fn get_or_compute<T, E>(
+    pub async fn get_or_compute<T, E, F>(
         &self,
         key: &str,
         policy: &CachePolicy,
-        compute: impl FnOnce() -> Result<T, E>,
+        compute: impl FnOnce() -> F,
     ) -> Result<Cached<T>, E>
     where
         T: Serialize + DeserializeOwned,
+        F: Future<Output = Result<T, E>>,
     {
         self.get_or_compute_with(key, policy, |_| policy.ttl, compute)
+            .await
     }
 
     /// Like [`Self::get_or_compute`] for values that may not exist: absence
     /// is cached too, for `absent_ttl`, so unknown keys do not reach the
     /// source of truth on every request.
-    pub fn get_or_compute_opt<T, E>(
+    pub async fn get_or_compute_opt<T, E, F>(
         &self,
         key: &str,
         policy: &CachePolicy,
         absent_ttl: Duration,
-        compute: impl FnOnce() -> Result<Option<T>, E>,
+        compute: impl FnOnce() -> F,
     ) -> Result<Cached<Option<T>>, E>
     where
         T: Serialize + DeserializeOwned,
+        F: Future<Output = Result<Option<T>, E>>,
     {
         let ttl_of = |v: &Option<T>| if v.is_some() { policy.ttl } else { absent_ttl };
-        self.get_or_compute_with(key, policy, ttl_of, compute)
+        self.get_or_compute_with(key, policy, ttl_of, compute).await
     }
 
     /// Like [`Self::get_or_compute`] with the TTL chosen per value (say, a
     /// short one for a "not found" page).
-    pub fn get_or_compute_with<T, E>(
+    pub async fn get_or_compute_with<T, E, F>(
         &self,
         key: &str,
         policy: &CachePolicy,
         ttl_of: impl Fn(&T) -> Duration,
-        compute: impl FnOnce() -> Result<T, E>,
+        compute: impl FnOnce() -> F,
     ) -> Result<Cached<T>, E>
     where
         T: Serialize + DeserializeOwned,
+        F: Future<Output = Result<T, E>>,
     {
-        let full = self.keys.cache(key);
-        let found = match self.get_raw(&full) {
+        let found = match self.get_raw(key).await {
             Ok(found) => found,
             Err(e) => {
                 // The key may name a person (user:7): only the error is told.
                 eprintln!("cache read failed, bypassing the cache: {e}");
-                return compute().map(|value| cached(value, CacheStatus::Bypass));
+                let value = compute().await?;
+                return Ok(cached(value, CacheStatus::Bypass));
             }
         };
         let stale = match found.as_deref().and_then(entry::decode::<T>) {
@@ -162,7 +169,7 @@ impl<R: Redis> Cache<R> {
                     Freshness::Fresh => return Ok(cached(e.value, CacheStatus::Hit)),
                     Freshness::RefreshEarly | Freshness::Stale => {
                         let lock_ms = (e.compute_ms * 4).clamp(1_000, 30_000);
-                        if !self.try_lock(key, lock_ms) {
+                        if !self.try_lock(key, lock_ms).await {
                             return Ok(cached(e.value, CacheStatus::Hit));
                         }
                         Some(e.value)
@@ -171,7 +178,7 @@ impl<R: Redis> Cache<R> {
             }
         };
         let started = Instant::now();
-        let value = match (compute(), stale) {
+        let value = match (compute().await, stale) {
             (Ok(v), _) => v,
             // The refresh failed: the stale value is better than an error.
             (Err(_), Some(old)) => return Ok(cached(old, CacheStatus::Hit)),
@@ -179,7 +186,7 @@ impl<R: Redis> Cache<R> {
         };
         let compute_ms = started.elapsed().as_millis() as u64;
         let ttl = ttl_of(&value);
-        let status = match self.put(key, &value, ttl, compute_ms, policy) {
+        let status = match self.put(key, &value, ttl, compute_ms, policy).await {
             Ok(()) => CacheStatus::Miss,
             Err(e) => {
                 eprintln!("cache write failed, served uncached: {e}");
@@ -191,16 +198,16 @@ impl<R: Redis> Cache<R> {
 
     /// Stores `value` under `key` for `ttl` (jittered), filed under the
     /// policy's tags.
-    pub fn set<T: Serialize>(
+    pub async fn set<T: Serialize>(
         &self,
         key: &str,
         value: &T,
         policy: &CachePolicy,
     ) -> Result<(), EdgeError> {
-        self.put(key, value, policy.ttl, 0, policy)
+        self.put(key, value, policy.ttl, 0, policy).await
     }
 
-    fn put<T: Serialize>(
+    async fn put<T: Serialize>(
         &self,
         key: &str,
         value: &T,
@@ -212,9 +219,10 @@ impl<R: Redis> Cache<R> {
         let ttl = entry::jittered(ttl, policy.jitter, random_unit()).max(Duration::from_millis(1));
         let live = ttl + policy.stale.min(ttl);
         let bytes = entry::encode(value, now_ms() + ttl.as_millis() as u64, compute_ms)?;
-        // Tag first: an entry is never in Redis without its tags.
+        // Tags first (all at once): an entry is never in Redis without
+        // its tags.
         let now = now_ms();
-        for tag in &policy.tags {
+        try_join_all(policy.tags.iter().map(|tag| {
             crate::redis::script(
                 &self.redis,
                 &scripts::TAG_ADD,
@@ -224,22 +232,33 @@ impl<R: Redis> Cache<R> {
                     (now + live.as_millis() as u64).into(),
                     now.into(),
                 ],
-            )?;
-        }
+            )
+        }))
+        .await?;
         let cmd = Command::new("SET")
             .arg(full)
             .arg(bytes)
             .arg("PX")
             .arg(live.as_millis() as u64);
-        self.redis.execute(&cmd).map(drop)
+        self.redis.execute(&cmd).await.map(drop)
     }
 
     /// Deletes entries by key. Returns how many existed.
-    pub fn invalidate(&self, keys: &[&str]) -> Result<u64, EdgeError> {
+    pub async fn invalidate(&self, keys: &[&str]) -> Result<u64, EdgeError> {
+        let dels = keys.iter().map(|key| self.keys.cache(key));
+        self.delete_each(dels.map(redspin_core::Arg::from)).await
+    }
+
+    /// One `DEL` per key (keys may live in different cluster slots), all
+    /// at once; how many existed.
+    async fn delete_each(
+        &self,
+        keys: impl Iterator<Item = redspin_core::Arg>,
+    ) -> Result<u64, EdgeError> {
+        let cmds: Vec<Command> = keys.map(|k| Command::new("DEL").arg(k)).collect();
         let mut n = 0;
-        for key in keys {
-            let cmd = Command::new("DEL").arg(self.keys.cache(key));
-            n += self.redis.execute(&cmd)?.as_i64("del")? as u64;
+        for reply in join_all(cmds.iter().map(|c| self.redis.execute(c))).await {
+            n += reply?.as_i64("del")? as u64;
         }
         Ok(n)
     }
@@ -247,7 +266,7 @@ impl<R: Redis> Cache<R> {
     /// Deletes every entry filed under `tag`, then the tag's members. An
     /// entry tagged while this runs stays in the index (it is removed
     /// member by member, never by deleting the index).
-    pub fn invalidate_tag(&self, tag: &str) -> Result<u64, EdgeError> {
+    pub async fn invalidate_tag(&self, tag: &str) -> Result<u64, EdgeError> {
         let tag_key = self.keys.tag(tag);
         let mut cursor = "0".to_owned();
         let mut deleted = 0;
@@ -257,7 +276,7 @@ impl<R: Redis> Cache<R> {
                 .arg(&cursor)
                 .arg("COUNT")
                 .arg(SCAN_COUNT);
-            let mut items = self.redis.execute(&cmd)?.into_items().into_iter();
+            let mut items = self.redis.execute(&cmd).await?.into_items().into_iter();
             cursor = match items.next() {
                 Some(c) => c.into_string("zscan")?,
                 None => return Ok(deleted),
@@ -267,16 +286,14 @@ impl<R: Redis> Cache<R> {
                 .step_by(2)
                 .map(|m| m.into_bytes("zscan"))
                 .collect::<Result<_, _>>()?;
-            for m in &members {
-                let del = Command::new("DEL").arg(redspin_core::Arg::Bytes(m.clone()));
-                deleted += self.redis.execute(&del)?.as_i64("del")? as u64;
-            }
+            let entries = members.iter().cloned().map(redspin_core::Arg::Bytes);
+            deleted += self.delete_each(entries).await?;
             if !members.is_empty() {
                 let mut zrem = Command::new("ZREM").arg(&tag_key);
                 for m in members {
                     zrem = zrem.arg(redspin_core::Arg::Bytes(m));
                 }
-                self.redis.execute(&zrem)?;
+                self.redis.execute(&zrem).await?;
             }
             if cursor == "0" {
                 return Ok(deleted);
@@ -284,20 +301,21 @@ impl<R: Redis> Cache<R> {
         }
     }
 
-    fn get_raw(&self, full: &str) -> Result<Option<Vec<u8>>, EdgeError> {
-        optional_bytes(self.redis.execute(&Command::new("GET").arg(full))?, "get")
+    async fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, EdgeError> {
+        let cmd = Command::new("GET").arg(self.keys.cache(key));
+        optional_bytes(self.redis.execute(&cmd).await?, "get")
     }
 
     /// `SET lock 1 NX PX ms`: true for the one request that gets it. A
     /// request that cannot ask (Redis trouble) does not refresh.
-    fn try_lock(&self, key: &str, ms: u64) -> bool {
+    async fn try_lock(&self, key: &str, ms: u64) -> bool {
         let cmd = Command::new("SET")
             .arg(self.keys.cache_lock(key))
             .arg("1")
             .arg("NX")
             .arg("PX")
             .arg(ms);
-        matches!(self.redis.execute(&cmd), Ok(Value::Status(_)))
+        matches!(self.redis.execute(&cmd).await, Ok(Value::Status(_)))
     }
 }
 

@@ -1,4 +1,11 @@
 //! The one thing the library needs from a Redis client: run a command.
+//!
+//! The trait is async so one implementation of the library serves both
+//! spin-sdk generations: spin-sdk 5's calls block and their futures are
+//! ready at once; spin-sdk 6's are truly asynchronous, so what the library
+//! (or a component) joins runs concurrently.
+
+use std::future::Future;
 
 use redspin_core::{is_noscript, Command, Op, Request, Value};
 
@@ -6,44 +13,44 @@ use crate::EdgeError;
 
 /// A Redis connection. Replies arrive as Spin gives them: nested arrays
 /// flattened, a one-element reply as that element.
+///
+/// The futures need not be `Send`: a component is single-threaded.
 pub trait Redis {
-    fn execute(&self, cmd: &Command) -> Result<Value, EdgeError>;
+    fn execute(&self, cmd: &Command) -> impl Future<Output = Result<Value, EdgeError>>;
 }
 
 impl<R: Redis + ?Sized> Redis for &R {
-    fn execute(&self, cmd: &Command) -> Result<Value, EdgeError> {
+    fn execute(&self, cmd: &Command) -> impl Future<Output = Result<Value, EdgeError>> {
         (**self).execute(cmd)
     }
 }
 
 /// Sends a request: a command, or a script as `EVALSHA` and, when Redis
 /// does not have it cached, as `EVAL`.
-pub fn send(redis: &impl Redis, request: &Request) -> Result<Value, EdgeError> {
+pub async fn send(redis: &impl Redis, request: &Request) -> Result<Value, EdgeError> {
     match request {
-        Request::Command(cmd) => redis.execute(cmd),
-        Request::Script(call) => match redis.execute(&call.evalsha()) {
-            Err(EdgeError::Redis(m)) if is_noscript(&m) => redis.execute(&call.eval()),
+        Request::Command(cmd) => redis.execute(cmd).await,
+        Request::Script(call) => match redis.execute(&call.evalsha()).await {
+            Err(EdgeError::Redis(m)) if is_noscript(&m) => redis.execute(&call.eval()).await,
             other => other,
         },
     }
 }
 
 /// Calls one of the library's own scripts.
-pub(crate) fn script(
+pub(crate) async fn script(
     redis: &impl Redis,
     script: &'static redspin_core::scripts::Script,
     keys: Vec<String>,
     args: Vec<redspin_core::Arg>,
 ) -> Result<Value, EdgeError> {
-    send(
-        redis,
-        &Request::Script(redspin_core::ScriptCall { script, keys, args }),
-    )
+    let call = redspin_core::ScriptCall { script, keys, args };
+    send(redis, &Request::Script(call)).await
 }
 
 /// Runs a `redspin-core` operation and parses its reply.
-pub fn run<O: Op>(redis: &impl Redis, op: &O) -> Result<O::Output, EdgeError> {
-    let reply = send(redis, &op.request())?;
+pub async fn run<O: Op>(redis: &impl Redis, op: &O) -> Result<O::Output, EdgeError> {
+    let reply = send(redis, &op.request()).await?;
     Ok(op.parse(reply)?)
 }
 

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use futures::future::join_all;
 use redspin_core::{Command, KeySchema, Value};
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +112,7 @@ impl<R: Redis> SessionStore<R> {
     }
 
     /// Starts a session for `user_id`.
-    pub fn create(&self, user_id: i64) -> Result<(SessionId, Session), EdgeError> {
+    pub async fn create(&self, user_id: i64) -> Result<(SessionId, Session), EdgeError> {
         let id = SessionId::generate()?;
         let now = now_ms();
         let absolute = self.config.absolute.as_millis() as u64;
@@ -126,7 +127,8 @@ impl<R: Redis> SessionStore<R> {
             &scripts::ADD_EXTEND,
             vec![self.keys.user_sessions(&user_id.to_string())],
             vec![id.expose().into(), absolute.into()],
-        )?;
+        )
+        .await?;
         let value = format!(
             "{}|{}",
             session.absolute_expiry_ms,
@@ -138,13 +140,13 @@ impl<R: Redis> SessionStore<R> {
             .arg(value)
             .arg("PX")
             .arg(idle.max(1));
-        self.redis.execute(&cmd)?;
+        self.redis.execute(&cmd).await?;
         Ok((id, session))
     }
 
     /// The live session `id`, its idle expiry slid forward; `None` if it
     /// does not exist or has expired.
-    pub fn load(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
+    pub async fn load(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
         let reply = crate::redis::script(
             &self.redis,
             &scripts::SESSION_TOUCH,
@@ -153,34 +155,34 @@ impl<R: Redis> SessionStore<R> {
                 now_ms().into(),
                 (self.config.idle.as_millis() as u64).into(),
             ],
-        )?;
+        )
+        .await?;
         let Some(session) = optional_bytes(reply, "session")?.and_then(|v| decode(&v)) else {
             return Ok(None);
         };
         // A session created until the user's last "log out everywhere" is
         // void, even one whose login raced that logout past the index.
         let logout = Command::new("GET").arg(self.keys.user_logout(&session.user_id.to_string()));
-        let logged_out_at = optional_bytes(self.redis.execute(&logout)?, "user logout")?
+        let logged_out_at = optional_bytes(self.redis.execute(&logout).await?, "user logout")?
             .and_then(|v| std::str::from_utf8(&v).ok()?.parse::<u64>().ok());
         if logged_out_at.is_some_and(|t| session.created_ms <= t) {
-            self.redis
-                .execute(&Command::new("DEL").arg(self.keys.session(id.expose())))?;
+            let del = Command::new("DEL").arg(self.keys.session(id.expose()));
+            self.redis.execute(&del).await?;
             return Ok(None);
         }
         Ok(Some(session))
     }
 
     /// Ends session `id`. Returns the session it ended, if any.
-    pub fn destroy(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
-        let reply = self
-            .redis
-            .execute(&Command::new("GETDEL").arg(self.keys.session(id.expose())))?;
+    pub async fn destroy(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
+        let getdel = Command::new("GETDEL").arg(self.keys.session(id.expose()));
+        let reply = self.redis.execute(&getdel).await?;
         let session = optional_bytes(reply, "getdel")?.and_then(|v| decode(&v));
         if let Some(s) = &session {
             let srem = Command::new("SREM")
                 .arg(self.keys.user_sessions(&s.user_id.to_string()))
                 .arg(id.expose());
-            self.redis.execute(&srem)?;
+            self.redis.execute(&srem).await?;
         }
         Ok(session)
     }
@@ -190,7 +192,7 @@ impl<R: Redis> SessionStore<R> {
     /// ended too or left in the index, never lost from it; and any session
     /// created until now fails [`load`](Self::load) from here on, so a
     /// login racing this call cannot outlive it.
-    pub fn destroy_all(&self, user_id: i64) -> Result<u64, EdgeError> {
+    pub async fn destroy_all(&self, user_id: i64) -> Result<u64, EdgeError> {
         // First the time after which sessions count: a login in flight
         // that the index misses is void all the same (kept as long as any
         // session can live).
@@ -199,24 +201,27 @@ impl<R: Redis> SessionStore<R> {
             .arg(now_ms())
             .arg("PX")
             .arg((self.config.absolute.as_millis() as u64).max(1));
-        self.redis.execute(&mark)?;
+        self.redis.execute(&mark).await?;
         let index = self.keys.user_sessions(&user_id.to_string());
         let mut ended = 0;
         loop {
-            let popped = self
-                .redis
-                .execute(&Command::new("SPOP").arg(&index).arg(100i64))?
-                .into_items();
+            let spop = Command::new("SPOP").arg(&index).arg(100i64);
+            let popped = self.redis.execute(&spop).await?.into_items();
             if popped.is_empty() {
                 return Ok(ended);
             }
+            let mut dels = Vec::with_capacity(popped.len());
             for id in popped {
                 if let Value::Nil = id {
                     continue;
                 }
                 let id = id.into_string("spop")?;
-                let del = Command::new("DEL").arg(self.keys.session(&id));
-                ended += self.redis.execute(&del)?.as_i64("del")? as u64;
+                dels.push(Command::new("DEL").arg(self.keys.session(&id)));
+            }
+            // Each session's key on its own (they may live in different
+            // cluster slots), all at once.
+            for reply in join_all(dels.iter().map(|c| self.redis.execute(c))).await {
+                ended += reply?.as_i64("del")? as u64;
             }
         }
     }

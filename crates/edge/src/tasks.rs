@@ -39,13 +39,13 @@ impl<R: Redis> Tasks<R> {
     /// Puts a job on the queue, or in the delay set when it has a delay.
     /// Invalid jobs (empty type, too many attempts...) are an error before
     /// Redis is asked.
-    pub fn enqueue(&self, job: NewJob) -> Result<Enqueued, EdgeError> {
+    pub async fn enqueue(&self, job: NewJob) -> Result<Enqueued, EdgeError> {
         let now = now_ms();
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
-        self.push(job, now)
+        self.push(job, now).await
     }
 
-    fn push(&self, job: Job, now: u64) -> Result<Enqueued, EdgeError> {
+    async fn push(&self, job: Job, now: u64) -> Result<Enqueued, EdgeError> {
         let state = run(
             &self.redis,
             &Enqueue {
@@ -53,7 +53,8 @@ impl<R: Redis> Tasks<R> {
                 job: &job,
                 now_ms: now,
             },
-        )?;
+        )
+        .await?;
         Ok(Enqueued { id: job.id, state })
     }
 
@@ -61,7 +62,7 @@ impl<R: Redis> Tasks<R> {
     /// `max_unfinished` tasks not done or dead (`None` then). Who owns the
     /// job is recorded for [`owner`](Self::owner), as long as its status
     /// is kept.
-    pub fn enqueue_owned(
+    pub async fn enqueue_owned(
         &self,
         job: NewJob,
         owner: &str,
@@ -84,7 +85,8 @@ impl<R: Redis> Tasks<R> {
                 self.queue.base().into(),
                 RESERVE_GRACE_MS.into(),
             ],
-        )?;
+        )
+        .await?;
         if reserved
             .into_items()
             .pop()
@@ -93,20 +95,19 @@ impl<R: Redis> Tasks<R> {
         {
             return Ok(None);
         }
-        self.push(job, now).map(Some)
+        self.push(job, now).await.map(Some)
     }
 
     /// Who enqueued job `id` with [`enqueue_owned`](Self::enqueue_owned).
-    pub fn owner(&self, id: &str) -> Result<Option<String>, EdgeError> {
-        let reply = self
-            .redis
-            .execute(&redspin_core::Command::new("GET").arg(self.queue.owner(id)))?;
+    pub async fn owner(&self, id: &str) -> Result<Option<String>, EdgeError> {
+        let get = redspin_core::Command::new("GET").arg(self.queue.owner(id));
+        let reply = self.redis.execute(&get).await?;
         Ok(crate::redis::optional_bytes(reply, "owner")?
             .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// The status record of job `id`; `None` for an unknown or expired one.
-    pub fn status(&self, id: &str) -> Result<Option<JobStatus>, EdgeError> {
+    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, EdgeError> {
         run(
             &self.redis,
             &GetStatus {
@@ -114,5 +115,6 @@ impl<R: Redis> Tasks<R> {
                 id,
             },
         )
+        .await
     }
 }

@@ -53,12 +53,17 @@ impl<R: Redis> Throttle<R> {
 
     /// Takes one attempt against every counter in `counters` (windows of
     /// `window`), all or nothing.
-    pub fn attempt(&self, counters: &[Counter], window: Duration) -> Result<Decision, EdgeError> {
+    pub async fn attempt(
+        &self,
+        counters: &[Counter],
+        window: Duration,
+    ) -> Result<Decision, EdgeError> {
         let window_ms = (window.as_millis() as u64).max(1);
         let mut args = vec![window_ms.into()];
         args.extend(counters.iter().map(|c| c.max.into()));
         let keys = counters.iter().map(|c| c.key.clone()).collect();
-        let reply = crate::redis::script(&self.redis, &scripts::THROTTLE_ATTEMPT, keys, args)?;
+        let reply =
+            crate::redis::script(&self.redis, &scripts::THROTTLE_ATTEMPT, keys, args).await?;
         let wait_ms = single(reply)?.as_i64("throttle attempt")?;
         Ok(if wait_ms > 0 {
             Decision::Refused {
@@ -71,14 +76,15 @@ impl<R: Redis> Throttle<R> {
 
     /// Gives back an attempt that turned out well: the counters in `clear`
     /// start again from zero, those in `refund` count one attempt fewer.
-    pub fn release(&self, clear: &[Counter], refund: &[Counter]) -> Result<(), EdgeError> {
+    pub async fn release(&self, clear: &[Counter], refund: &[Counter]) -> Result<(), EdgeError> {
         let keys = clear.iter().chain(refund).map(|c| c.key.clone()).collect();
         crate::redis::script(
             &self.redis,
             &scripts::THROTTLE_RELEASE,
             keys,
             vec![clear.len().into()],
-        )?;
+        )
+        .await?;
         Ok(())
     }
 }

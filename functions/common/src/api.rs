@@ -1,77 +1,79 @@
-//! Responses and request helpers shared by the route groups.
+//! Requests, responses and errors shared by the route groups, over the
+//! `http` crate's types (the `platform` backends convert to and from each
+//! spin-sdk's).
 
-use futures::TryStreamExt;
+use std::future::Future;
+
+use http::header::{HeaderName, HeaderValue};
+use http::HeaderMap;
 use serde::Serialize;
-use spin_sdk::http::{IncomingRequest, Request, Response};
 
 use crate::config::Config;
+
+/// A request with its whole body (read within [`MAX_BODY_BYTES`]).
+pub type Request = http::Request<Vec<u8>>;
+/// A response with its whole body.
+pub type Response = http::Response<Vec<u8>>;
 
 /// Largest request body the app reads (every body it takes is JSON). Spin
 /// sets no limit of its own: it hands the component the body as a stream.
 pub use crate::validate::MAX_JSON_BYTES as MAX_BODY_BYTES;
 
-fn too_large() -> ApiError {
+pub fn too_large() -> ApiError {
     ApiError::new(413, "request body too large")
 }
 
-/// Reads the request and its body, refusing a body over [`MAX_BODY_BYTES`]
-/// before reading any of it when `Content-Length` says so, and as soon as
-/// the stream passes the limit otherwise.
-pub async fn read_request(req: IncomingRequest) -> Result<Request, ApiError> {
-    let declared = req.headers().get("content-length");
-    if let Some(v) = declared.first() {
-        let n: u64 = std::str::from_utf8(v)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| ApiError::bad_request("invalid content-length"))?;
-        if n > MAX_BODY_BYTES as u64 {
-            return Err(too_large());
-        }
+/// 413 before any of the body is read when `Content-Length` is over
+/// [`MAX_BODY_BYTES`]; 400 when it is not a number.
+pub fn check_declared_length(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(v) = headers.get(http::header::CONTENT_LENGTH) else {
+        return Ok(());
+    };
+    let n: u64 = v
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| ApiError::bad_request("invalid content-length"))?;
+    if n > MAX_BODY_BYTES as u64 {
+        return Err(too_large());
     }
-    let mut builder = Request::builder();
-    builder
-        .method(req.method())
-        .uri(req.uri())
-        .headers(req.headers());
-    let mut body = Vec::new();
-    let mut stream = req.into_body_stream();
-    while let Some(chunk) = stream
-        .try_next()
-        .await
-        .map_err(|_| ApiError::bad_request("cannot read the request body"))?
-    {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        body.extend(chunk);
-    }
-    Ok(builder.body(body).build())
+    Ok(())
 }
 
-/// A component's entry point: its settings (500 naming the variable when
-/// one does not parse), the request within the body limit, then the route
-/// group's handler.
-pub async fn serve(req: IncomingRequest, handler: fn(Request, &Config) -> Response) -> Response {
-    let config = match Config::load() {
+/// A component's entry point, behind its backend's: its settings (500
+/// naming the variable when one does not parse), the request (`read`,
+/// within the body limit), the guard, then the route group's handler.
+pub async fn serve<F, Fut>(
+    read: impl Future<Output = Result<Request, ApiError>>,
+    handler: F,
+) -> Response
+where
+    F: FnOnce(Request, Config) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let config = match Config::load().await {
         Ok(c) => c,
         Err(e) => return ApiError::new(500, e.to_string()).into_response(),
     };
-    let req = match read_request(req).await {
+    let req = match read.await {
         Ok(req) => req,
         Err(e) => return e.into_response(),
     };
     match guard(&req, &config) {
-        Ok(()) => handler(req, &config),
+        Ok(()) => handler(req, config).await,
         Err(e) => e.into_response(),
     }
 }
 
 /// The authority (`host[:port]`) the request was sent to. WASI HTTP hands
-/// it over as the request URI's authority rather than a `Host` header.
+/// it over as the request URI's authority rather than a `Host` header;
+/// where a host leaves the URI without one (a WASIp3 request may), the
+/// `Host` header is the same thing.
 fn authority(req: &Request) -> Option<&str> {
-    let (_, rest) = req.uri().split_once("://")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(&rest[..end]).filter(|a| !a.is_empty())
+    let from_uri = req.uri().authority().map(|a| a.as_str());
+    from_uri
+        .or_else(|| header(req, "host"))
+        .filter(|a| !a.is_empty())
 }
 
 /// Cross-site requests and non-JSON bodies, refused before any route.
@@ -125,20 +127,17 @@ impl ApiError {
         Self::new(503, format!("{what} unavailable, try again shortly"))
     }
     /// A database failure (logged; the client gets no details).
-    pub fn database(e: spin_sdk::sqlite::Error) -> Self {
-        eprintln!("database error: {e:?}");
+    pub fn database(e: crate::sql::DbError) -> Self {
+        eprintln!("database error: {}", e.0);
         Self::new(500, "database error")
     }
     pub fn into_response(self) -> Response {
-        let mut b = Response::builder();
-        b.status(self.status)
-            .header("content-type", "application/json")
-            .header("x-content-type-options", "nosniff");
+        let body = serde_json::json!({ "error": self.message }).to_string();
+        let mut resp = respond_with(self.status, "application/json", body.into_bytes());
         for (k, v) in self.headers {
-            b.header(k, v);
+            set_header(&mut resp, &k, v);
         }
-        b.body(serde_json::json!({ "error": self.message }).to_string())
-            .build()
+        resp
     }
 }
 
@@ -146,21 +145,51 @@ pub type ApiResult = Result<Response, ApiError>;
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .header("x-content-type-options", "nosniff")
-        .body(serde_json::to_vec(value).unwrap_or_default())
-        .build()
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    respond_with(status, "application/json", body)
+}
+
+/// A response with `Content-Type` and `nosniff`.
+pub fn respond_with(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+    let mut resp = http::Response::new(body);
+    *resp.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    set_header(&mut resp, "content-type", content_type);
+    set_header(&mut resp, "x-content-type-options", "nosniff");
+    resp
+}
+
+/// Sets (replaces) a header. The app's names and values are its own and
+/// well formed; one that is not is dropped, with a log line naming the
+/// header, never the value.
+pub fn set_header(resp: &mut Response, name: &str, value: impl Into<String>) {
+    let parsed = (
+        HeaderName::try_from(name),
+        HeaderValue::try_from(value.into()),
+    );
+    match parsed {
+        (Ok(n), Ok(v)) => {
+            resp.headers_mut().insert(n, v);
+        }
+        _ => eprintln!("response header {name:?} dropped: not a valid header"),
+    }
 }
 
 /// The path's segments after the leading `/`, without empty ones.
 pub fn segments(req: &Request) -> Vec<&str> {
-    req.path().split('/').filter(|s| !s.is_empty()).collect()
+    req.uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
+/// A request header's value. When the header came more than once, the
+/// last one: Spin appends what it sets (`spin-client-addr`, `spin-path-*`)
+/// after whatever the client sent under the same name.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.header(name).and_then(|v| v.as_str())
+    let last = req.headers().get_all(name).iter().next_back()?;
+    last.to_str().ok()
 }
 
 /// Runs a route group's handler and turns errors into JSON answers.

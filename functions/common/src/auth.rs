@@ -1,29 +1,29 @@
 //! `/auth`: login, the current user, logout, logout everywhere.
 
-use redspin_edge::{
-    now_ms, Counter, Decision, SessionCookie, SessionId, SessionStore, SpinRedis, Throttle,
-};
-use spin_sdk::http::{Method, Request, Response};
+use http::Method;
+use redspin_edge::{now_ms, Counter, Decision, SessionCookie, SessionId, SessionStore, Throttle};
 
-use crate::api::{self, json, ApiError, ApiResult};
+use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
 use crate::config::Config;
+use crate::platform::SpinRedis;
 use crate::principal::{self, Redis};
 use crate::{db, ids, password, validate};
 
-pub fn handle(req: Request, config: &Config) -> Response {
+pub async fn handle(req: Request, config: Config) -> Response {
+    let config = &config;
     let segs = api::segments(&req);
-    let redis = principal::connect(config);
+    let redis = principal::connect(config).await;
     let mut resp = api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["auth", "login"]) => login(&req, config, &redis),
-        (Method::Get, ["auth", "me"]) => me(&req, config, &redis),
-        (Method::Post, ["auth", "logout"]) => logout(&req, config, &redis),
-        (Method::Post, ["auth", "logout-all"]) => logout_all(&req, config, &redis),
+        (&Method::POST, ["auth", "login"]) => login(&req, config, &redis).await,
+        (&Method::GET, ["auth", "me"]) => me(&req, config, &redis).await,
+        (&Method::POST, ["auth", "logout"]) => logout(&req, config, &redis).await,
+        (&Method::POST, ["auth", "logout-all"]) => logout_all(&req, config, &redis).await,
         (_, ["auth", "me"]) => Err(api::method_not_allowed("GET")),
         (_, ["auth", "login" | "logout" | "logout-all"]) => Err(api::method_not_allowed("POST")),
         _ => Err(api::not_found()),
     });
     // Session and task data: never kept by a browser or a shared cache.
-    resp.set_header("cache-control", "no-store");
+    set_header(&mut resp, "cache-control", "no-store");
     resp
 }
 
@@ -42,15 +42,15 @@ fn cookie(config: &Config) -> SessionCookie {
     principal::session_cookie(config)
 }
 
-fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+async fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     let body: validate::Login = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
     let store = store(config, redis)?;
     // Throttled before the password is checked, so a locked-out pair
     // learns nothing, not even from the right password.
-    let attempt = LoginAttempt::take(req, config, redis, &body.email)?;
-    let conn = db::open()?;
+    let attempt = LoginAttempt::take(req, config, redis, &body.email).await?;
+    let conn = db::open().await?;
     let found = match validate::email(&body.email) {
-        Ok(email) => db::user_by_email(&conn, &email)?,
+        Ok(email) => db::user_by_email(&conn, &email).await?,
         Err(_) => None,
     };
     // Unknown email and wrong password: same work, same answer.
@@ -63,7 +63,7 @@ fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
         // The attempt stays counted: it was a failure.
         return Err(ApiError::new(401, "invalid email or password"));
     };
-    attempt.succeeded();
+    attempt.succeeded().await;
     // No fixation: a session presented at login ends here.
     if let Some(old) = principal::cookie(req, config)
         .as_deref()
@@ -71,59 +71,62 @@ fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     {
         store
             .destroy(&old)
+            .await
             .map_err(|e| ApiError::unavailable("session store", &e))?;
     }
     let (id, session) = store
         .create(user.id)
+        .await
         .map_err(|e| ApiError::unavailable("session store", &e))?;
     let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
     let mut resp = json(200, user);
-    resp.set_header("set-cookie", cookie(config).set(&id, max_age));
+    set_header(&mut resp, "set-cookie", cookie(config).set(&id, max_age));
     Ok(resp)
 }
 
-fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (session, id) = principal::user(req, config, redis)?;
-    let conn = db::open()?;
-    match db::user(&conn, session.user_id)? {
+async fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    let (session, id) = principal::user(req, config, redis).await?;
+    let conn = db::open().await?;
+    match db::user(&conn, session.user_id).await? {
         Some(u) => {
             // The session slid in Redis; the cookie slides with it.
             let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
             let mut resp = json(200, &u);
-            resp.set_header("set-cookie", cookie(config).set(&id, max_age));
+            set_header(&mut resp, "set-cookie", cookie(config).set(&id, max_age));
             Ok(resp)
         }
         None => Err(ApiError::new(401, "session expired")),
     }
 }
 
-fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+async fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     if let Some(id) = principal::cookie(req, config)
         .as_deref()
         .and_then(SessionId::parse)
     {
         store(config, redis)?
             .destroy(&id)
+            .await
             .map_err(|e| ApiError::unavailable("session store", &e))?;
     }
     Ok(logged_out(config))
 }
 
-fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (session, _) = principal::user(req, config, redis)?;
+async fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
+    let (session, _) = principal::user(req, config, redis).await?;
     store(config, redis)?
         .destroy_all(session.user_id)
+        .await
         .map_err(|e| ApiError::unavailable("session store", &e))?;
     Ok(logged_out(config))
 }
 
 /// 204 with a cookie that makes the browser forget the session.
 fn logged_out(config: &Config) -> Response {
-    Response::builder()
-        .status(204)
-        .header("set-cookie", cookie(config).clear())
-        .body(Vec::new())
-        .build()
+    let mut resp = http::Response::new(Vec::new());
+    *resp.status_mut() = http::StatusCode::NO_CONTENT;
+    set_header(&mut resp, "set-cookie", cookie(config).clear());
+    resp
 }
 
 /// One login attempt, counted against the (email, address) pair, the email
@@ -137,7 +140,7 @@ struct LoginAttempt<'a> {
 impl<'a> LoginAttempt<'a> {
     /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
     /// is away: an outage never lifts the limits).
-    fn take(
+    async fn take(
         req: &Request,
         config: &Config,
         redis: &'a Redis,
@@ -160,7 +163,7 @@ impl<'a> LoginAttempt<'a> {
             throttle.counter("login-addr", &addr, l.login_address_max_failures),
         ];
         let all = [pair.clone(), others[0].clone(), others[1].clone()];
-        match throttle.attempt(&all, l.login_window) {
+        match throttle.attempt(&all, l.login_window).await {
             Ok(Decision::Allowed) => Ok(Self {
                 throttle,
                 pair,
@@ -173,8 +176,8 @@ impl<'a> LoginAttempt<'a> {
 
     /// A success clears the pair and gives the attempt back to the email
     /// and the address (a failure to do so is logged: the counters expire).
-    fn succeeded(self) {
-        if let Err(e) = self.throttle.release(&[self.pair], &self.others) {
+    async fn succeeded(self) {
+        if let Err(e) = self.throttle.release(&[self.pair], &self.others).await {
             eprintln!("login throttle: releasing a successful attempt failed: {e}");
         }
     }

@@ -62,6 +62,28 @@ fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
     ConfigError { name, problem }
 }
 
+/// Every Spin variable the app reads (a component reads those its
+/// manifest gives it; the rest are unset).
+pub const VARIABLES: &[&str] = &[
+    "admin_token",
+    "cookie_secure",
+    "key_prefix",
+    "login_address_max_failures",
+    "login_email_max_failures",
+    "login_max_failures",
+    "login_window_secs",
+    "negative_ttl_secs",
+    "page_ttl_secs",
+    "redis_password",
+    "redis_url",
+    "register_max_per_address",
+    "register_window_secs",
+    "session_absolute_secs",
+    "session_idle_secs",
+    "user_max_pending_tasks",
+    "user_ttl_secs",
+];
+
 /// Shortest admin token accepted (an admin token is a password that
 /// cannot be throttled per account).
 pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
@@ -161,12 +183,20 @@ impl Config {
         })
     }
 
-    /// The settings from this component's Spin variables; an error is
-    /// logged (once per instance: Spin makes one per request).
+    /// The settings from this component's Spin variables (all read at
+    /// once); an error is logged (once per instance: Spin makes one per
+    /// request).
     #[cfg(target_arch = "wasm32")]
-    pub fn load() -> Result<Self, ConfigError> {
-        let config = Self::from_lookup(|name| spin_sdk::variables::get(name).ok())
-            .inspect_err(|e| eprintln!("{e}"))?;
+    pub async fn load() -> Result<Self, ConfigError> {
+        let values =
+            futures::future::join_all(VARIABLES.iter().map(|n| crate::platform::variable(n))).await;
+        let found: std::collections::HashMap<&str, String> = VARIABLES
+            .iter()
+            .zip(values)
+            .filter_map(|(name, v)| Some((*name, v?)))
+            .collect();
+        let config =
+            Self::from_lookup(|name| found.get(name).cloned()).inspect_err(|e| eprintln!("{e}"))?;
         if let Some(problem) = config.admin_problem {
             eprintln!("{problem}");
         }
@@ -194,6 +224,22 @@ fn with_password(url: &str, password: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_variable_read_is_listed() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        Config::from_lookup(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        })
+        .unwrap();
+        let mut asked = asked.into_inner();
+        asked.sort();
+        assert_eq!(
+            asked,
+            VARIABLES.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn passwords_are_spliced_in_percent_encoded() {

@@ -1,9 +1,11 @@
-//! The database of record: SQLite `default`, through Spin's interface.
+//! The database of record: SQLite `default`, through Spin's interface
+//! (either generation's: [`crate::platform::Db`]).
 
 use serde::{Deserialize, Serialize};
-use spin_sdk::sqlite::{Connection, Error, Value};
 
 use crate::api::ApiError;
+use crate::platform::Db;
+use crate::sql::{DbError, SqlValue as Value};
 
 /// A user as the API shows it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,45 +28,45 @@ pub struct Post {
 /// The most posts `/posts/` lists (newest first).
 pub const LIST_LIMIT: i64 = 200;
 
-pub fn open() -> Result<Connection, ApiError> {
-    Connection::open_default().map_err(ApiError::database)
+pub async fn open() -> Result<Db, ApiError> {
+    Db::open().await.map_err(ApiError::database)
 }
 
 const USER_COLUMNS: &str = "id, name, email, avatar, created_at, updated_at";
 
-fn user_rows(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<(User, String)>, Error> {
-    let result = conn.execute(sql, params)?;
+async fn user_rows(conn: &Db, sql: &str, params: &[Value]) -> Result<Vec<(User, String)>, DbError> {
+    let result = conn.execute(sql, params).await?;
     Ok(result
-        .rows()
+        .iter()
         .filter_map(|r| {
             Some((
                 User {
-                    id: r.get::<i64>("id")?,
-                    name: r.get::<&str>("name")?.to_owned(),
-                    email: r.get::<&str>("email")?.to_owned(),
-                    avatar: r.get::<&str>("avatar").map(str::to_owned),
-                    created_at: r.get::<i64>("created_at")?,
-                    updated_at: r.get::<i64>("updated_at")?,
+                    id: r.int("id")?,
+                    name: r.text("name")?.to_owned(),
+                    email: r.text("email")?.to_owned(),
+                    avatar: r.text("avatar").map(str::to_owned),
+                    created_at: r.int("created_at")?,
+                    updated_at: r.int("updated_at")?,
                 },
-                r.get::<&str>("password_hash")
-                    .unwrap_or_default()
-                    .to_owned(),
+                r.text("password_hash").unwrap_or_default().to_owned(),
             ))
         })
         .collect())
 }
 
-pub fn user(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
+pub async fn user(conn: &Db, id: i64) -> Result<Option<User>, ApiError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
     user_rows(conn, &sql, &[Value::Integer(id)])
+        .await
         .map(|mut v| v.pop().map(|(u, _)| u))
         .map_err(ApiError::database)
 }
 
 /// The user with `email` and their password hash.
-pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<(User, String)>, ApiError> {
+pub async fn user_by_email(conn: &Db, email: &str) -> Result<Option<(User, String)>, ApiError> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?");
     user_rows(conn, &sql, &[Value::Text(email.to_owned())])
+        .await
         .map(|mut v| v.pop())
         .map_err(ApiError::database)
 }
@@ -76,8 +78,8 @@ fn email_taken() -> ApiError {
     ApiError::new(409, "email already registered")
 }
 
-pub fn insert_user(
-    conn: &Connection,
+pub async fn insert_user(
+    conn: &Db,
     name: &str,
     email: &str,
     hash: &str,
@@ -88,81 +90,88 @@ pub fn insert_user(
         Value::Text(name.to_owned()),
         Value::Text(email.to_owned()),
         Value::Text(hash.to_owned()),
-        avatar.map_or(Value::Null, |a| Value::Text(a.to_owned())),
+        Value::text_or_null(avatar),
         Value::Integer(now),
         Value::Integer(now),
     ];
     let sql = format!(
         "INSERT INTO users (name, email, password_hash, avatar, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING {USER_COLUMNS}"
     );
-    let mut rows = user_rows(conn, &sql, &params).map_err(ApiError::database)?;
+    let mut rows = user_rows(conn, &sql, &params)
+        .await
+        .map_err(ApiError::database)?;
     rows.pop().map(|(u, _)| u).ok_or_else(email_taken)
 }
 
-pub fn update_user(
-    conn: &Connection,
+pub async fn update_user(
+    conn: &Db,
     id: i64,
     name: Option<&str>,
     email: Option<&str>,
     avatar: Option<&str>,
     now: i64,
 ) -> Result<Option<User>, ApiError> {
-    let text = |v: Option<&str>| v.map_or(Value::Null, |s| Value::Text(s.to_owned()));
     let params = [
-        text(name),
-        text(email),
-        text(avatar),
+        Value::text_or_null(name),
+        Value::text_or_null(email),
+        Value::text_or_null(avatar),
         Value::Integer(now),
         Value::Integer(id),
     ];
     let sql = format!(
         "UPDATE OR IGNORE users SET name = COALESCE(?, name), email = COALESCE(?, email), avatar = COALESCE(?, avatar), updated_at = ? WHERE id = ? RETURNING {USER_COLUMNS}"
     );
-    let mut rows = user_rows(conn, &sql, &params).map_err(ApiError::database)?;
+    let mut rows = user_rows(conn, &sql, &params)
+        .await
+        .map_err(ApiError::database)?;
     match rows.pop() {
         Some((u, _)) => Ok(Some(u)),
         // Nothing updated: no such user, or the new email is another's.
-        None if user(conn, id)?.is_some() => Err(email_taken()),
+        None if user(conn, id).await?.is_some() => Err(email_taken()),
         None => Ok(None),
     }
 }
 
-fn post_rows(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Post>, ApiError> {
-    let result = conn.execute(sql, params).map_err(ApiError::database)?;
+async fn post_rows(conn: &Db, sql: &str, params: &[Value]) -> Result<Vec<Post>, ApiError> {
+    let result = conn
+        .execute(sql, params)
+        .await
+        .map_err(ApiError::database)?;
     Ok(result
-        .rows()
+        .iter()
         .filter_map(|r| {
             Some(Post {
-                slug: r.get::<&str>("slug")?.to_owned(),
-                title: r.get::<&str>("title")?.to_owned(),
-                body: r.get::<&str>("body").unwrap_or_default().to_owned(),
-                updated_at: r.get::<i64>("updated_at")?,
+                slug: r.text("slug")?.to_owned(),
+                title: r.text("title")?.to_owned(),
+                body: r.text("body").unwrap_or_default().to_owned(),
+                updated_at: r.int("updated_at")?,
             })
         })
         .collect())
 }
 
-pub fn post(conn: &Connection, slug: &str) -> Result<Option<Post>, ApiError> {
+pub async fn post(conn: &Db, slug: &str) -> Result<Option<Post>, ApiError> {
     let sql = "SELECT slug, title, body, updated_at FROM posts WHERE slug = ?";
-    Ok(post_rows(conn, sql, &[Value::Text(slug.to_owned())])?.pop())
+    let params = [Value::Text(slug.to_owned())];
+    Ok(post_rows(conn, sql, &params).await?.pop())
 }
 
 /// Every post's slug, title and date (no body), newest first, at most
 /// [`LIST_LIMIT`].
-pub fn posts(conn: &Connection) -> Result<Vec<Post>, ApiError> {
+pub async fn posts(conn: &Db) -> Result<Vec<Post>, ApiError> {
     let sql = "SELECT slug, title, updated_at FROM posts ORDER BY updated_at DESC, slug LIMIT ?";
-    post_rows(conn, sql, &[Value::Integer(LIST_LIMIT)])
+    post_rows(conn, sql, &[Value::Integer(LIST_LIMIT)]).await
 }
 
 /// Creates or replaces a post. True when it was new.
-pub fn put_post(
-    conn: &Connection,
+pub async fn put_post(
+    conn: &Db,
     slug: &str,
     title: &str,
     body: &str,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let existed = post(conn, slug)?.is_some();
+    let existed = post(conn, slug).await?.is_some();
     conn.execute(
         "INSERT INTO posts (slug, title, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(slug) DO UPDATE SET title = excluded.title, body = excluded.body, updated_at = excluded.updated_at",
         &[
@@ -172,6 +181,7 @@ pub fn put_post(
             Value::Integer(now),
         ],
     )
+    .await
     .map_err(ApiError::database)?;
     Ok(!existed)
 }

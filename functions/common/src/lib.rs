@@ -18,7 +18,12 @@
 //! - [`config`]: Spin variables parsed into settings; a value that does
 //!   not parse is an error naming the variable.
 //!
-//! Spin-facing (wasm32 only):
+//! - [`sql`]: SQLite values and rows, whichever SDK fetched them.
+//!
+//! Spin-facing (wasm32 only), written once over `http` types:
+//! - `platform`: the one module per spin-sdk generation (features
+//!   `spin-sdk-5`, the default, and `spin-sdk-6`, mutually exclusive):
+//!   the entry point, SQLite, variables.
 //! - `api`: JSON responses, errors (`{"error": "..."}`), request helpers.
 //! - `db`: the SQLite database of record (`default`).
 //! - `principal`: who is asking (session cookie or admin token).
@@ -30,6 +35,7 @@ pub mod html;
 pub mod ids;
 pub mod password;
 pub mod render;
+pub mod sql;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
@@ -38,6 +44,8 @@ pub mod api;
 pub mod auth;
 #[cfg(target_arch = "wasm32")]
 pub mod db;
+#[cfg(target_arch = "wasm32")]
+pub mod platform;
 #[cfg(target_arch = "wasm32")]
 pub mod posts;
 #[cfg(target_arch = "wasm32")]

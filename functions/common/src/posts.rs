@@ -2,20 +2,22 @@
 //! page cache (tag `pages`), with strong ETags and `If-None-Match`; `PUT`
 //! (admin) writes a post and invalidates its page and the list.
 
+use http::Method;
 use redspin_edge::{Cache, CachePolicy, CacheStatus, CachedPage};
-use spin_sdk::http::{Method, Request, Response};
 
-use crate::api::{self, json, ApiError, ApiResult};
+use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
 use crate::config::Config;
 use crate::principal::{self, is_admin};
 use crate::{db, html, validate};
 
-pub fn handle(req: Request, config: &Config) -> Response {
+pub async fn handle(req: Request, config: Config) -> Response {
+    let config = &config;
     let segs = api::segments(&req);
+    let read = matches!(*req.method(), Method::GET | Method::HEAD);
     api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Get | Method::Head, ["posts"]) => get(&req, Page::List, config),
-        (Method::Get | Method::Head, ["posts", slug]) => get(&req, Page::Post(slug), config),
-        (Method::Put, ["posts", slug]) => put(&req, slug, config),
+        (_, ["posts"]) if read => get(&req, Page::List, config).await,
+        (_, ["posts", slug]) if read => get(&req, Page::Post(slug), config).await,
+        (&Method::PUT, ["posts", slug]) => put(&req, slug, config).await,
         (_, ["posts"]) => Err(api::method_not_allowed("GET, HEAD")),
         (_, ["posts", _]) => Err(api::method_not_allowed("GET, HEAD, PUT")),
         _ => Err(api::not_found()),
@@ -40,11 +42,11 @@ fn not_found(slug: &str) -> CachedPage {
     CachedPage::new(404, HTML, html::not_found_page(slug))
 }
 
-fn render_page(page: Page<'_>) -> Result<CachedPage, ApiError> {
-    let conn = db::open()?;
+async fn render_page(page: Page<'_>) -> Result<CachedPage, ApiError> {
+    let conn = db::open().await?;
     Ok(match page {
         Page::List => {
-            let posts = db::posts(&conn)?;
+            let posts = db::posts(&conn).await?;
             let list: Vec<html::Summary<'_>> = posts
                 .iter()
                 .map(|p| html::Summary {
@@ -55,14 +57,14 @@ fn render_page(page: Page<'_>) -> Result<CachedPage, ApiError> {
                 .collect();
             CachedPage::new(200, HTML, html::list_page(&list))
         }
-        Page::Post(slug) => match db::post(&conn, slug)? {
+        Page::Post(slug) => match db::post(&conn, slug).await? {
             Some(p) => CachedPage::new(200, HTML, html::post_page(&p.title, p.updated_at, &p.body)),
             None => not_found(slug),
         },
     })
 }
 
-fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
+async fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
     let key = match page {
         Page::List => LIST_KEY.to_owned(),
         Page::Post(slug) if validate::slug(slug).is_ok() => page_key(slug),
@@ -75,7 +77,7 @@ fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
             ));
         }
     };
-    let (page, status) = match principal::connect(config) {
+    let (page, status) = match principal::connect(config).await {
         Ok(redis) => {
             let cache = Cache::new(&redis, config.keys.clone());
             let policy = CachePolicy::new(config.page_ttl).tag("pages");
@@ -88,10 +90,12 @@ fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
                     config.negative_ttl
                 }
             };
-            let c = cache.get_or_compute_with(&key, &policy, ttl_of, || render_page(page))?;
+            let c = cache
+                .get_or_compute_with(&key, &policy, ttl_of, || render_page(page))
+                .await?;
             (c.value, c.status)
         }
-        Err(_) => (render_page(page)?, CacheStatus::Bypass),
+        Err(_) => (render_page(page).await?, CacheStatus::Bypass),
     };
     Ok(page_response(req, page, status, config))
 }
@@ -107,31 +111,34 @@ fn page_response(
     } else {
         0
     };
-    let mut b = Response::builder();
-    b.header("x-cache", status.as_str())
-        .header("etag", page.etag.clone())
-        .header(
-            "cache-control",
-            format!("public, max-age={max_age}, must-revalidate"),
-        )
-        .header("content-security-policy", html::PAGE_CSP)
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "strict-origin-when-cross-origin");
-    if page.status == 200 && page.not_modified(api::header(req, "if-none-match")) {
-        return b.status(304).body(Vec::new()).build();
-    }
-    let body = if req.method() == &Method::Head {
-        String::new()
+    let unchanged = page.status == 200 && page.not_modified(api::header(req, "if-none-match"));
+    let mut resp = if unchanged {
+        let mut r = http::Response::new(Vec::new());
+        *r.status_mut() = http::StatusCode::NOT_MODIFIED;
+        r
     } else {
-        page.body
+        let body = if req.method() == Method::HEAD {
+            Vec::new()
+        } else {
+            page.body.into_bytes()
+        };
+        api::respond_with(page.status, &page.content_type, body)
     };
-    b.status(page.status)
-        .header("content-type", page.content_type)
-        .body(body)
-        .build()
+    let cache_control = format!("public, max-age={max_age}, must-revalidate");
+    for (name, value) in [
+        ("x-cache", status.as_str()),
+        ("etag", &page.etag),
+        ("cache-control", &cache_control),
+        ("content-security-policy", html::PAGE_CSP),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+    ] {
+        set_header(&mut resp, name, value);
+    }
+    resp
 }
 
-fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
+async fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
     if !is_admin(req, config) {
         return Err(ApiError::new(401, "admin token required"));
     }
@@ -141,22 +148,20 @@ fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::bad_request("title must be 1 to 200 characters"));
     }
-    let redis = principal::connect(config).map_err(|e| ApiError::unavailable("cache", &e))?;
+    let redis = principal::connect(config)
+        .await
+        .map_err(|e| ApiError::unavailable("cache", &e))?;
     let cache = Cache::new(&redis, config.keys.clone());
     cache
         .invalidate(&[&page_key(slug)])
+        .await
         .map_err(|e| ApiError::unavailable("cache", &e))?;
-    let conn = db::open()?;
-    let created = db::put_post(
-        &conn,
-        slug,
-        title,
-        &body.body,
-        redspin_edge::now_ms() as i64,
-    )?;
+    let conn = db::open().await?;
+    let now = redspin_edge::now_ms() as i64;
+    let created = db::put_post(&conn, slug, title, &body.body, now).await?;
     // Every page (this post's and the list, which shows its title and
     // date) is tagged `pages`.
-    if let Err(e) = cache.invalidate_tag("pages") {
+    if let Err(e) = cache.invalidate_tag("pages").await {
         eprintln!("post write: page cache invalidation failed: {e}");
     }
     Ok(json(

@@ -2,18 +2,18 @@
 //! cookie). Session ids are checked for shape before Redis is asked and
 //! never logged.
 
-use redspin_edge::{Session, SessionCookie, SessionId, SessionStore, SpinRedis};
-use spin_sdk::http::Request;
+use redspin_edge::{Session, SessionCookie, SessionId, SessionStore};
 
-use crate::api::{header, ApiError};
+use crate::api::{header, ApiError, Request};
 use crate::config::Config;
+use crate::platform::SpinRedis;
 
 /// The request's one Redis connection (or why there is none).
 pub type Redis = Result<SpinRedis, redspin_edge::EdgeError>;
 
 /// Opens the request's Redis connection.
-pub fn connect(config: &Config) -> Redis {
-    SpinRedis::open(&config.redis_address)
+pub async fn connect(config: &Config) -> Redis {
+    SpinRedis::open(&config.redis_address).await
 }
 
 pub enum Principal {
@@ -53,7 +53,7 @@ pub fn cookie(req: &Request, config: &Config) -> Option<String> {
 
 /// The logged-in user, or 401 (`not logged in` / `session expired`), or
 /// 503 when the session store is unavailable.
-pub fn user(
+pub async fn user(
     req: &Request,
     config: &Config,
     redis: &Redis,
@@ -72,7 +72,7 @@ pub fn user(
         .as_ref()
         .map_err(|e| ApiError::unavailable("session store", e))?;
     let store = SessionStore::new(redis, config.keys.clone(), config.sessions.clone());
-    match store.load(&id) {
+    match store.load(&id).await {
         Ok(Some(s)) => Ok((s, id)),
         Ok(None) => Err(expired()),
         Err(e) => Err(ApiError::unavailable("session store", &e)),
@@ -80,9 +80,12 @@ pub fn user(
 }
 
 /// The admin, or else the logged-in user.
-pub fn require(req: &Request, config: &Config, redis: &Redis) -> Result<Principal, ApiError> {
+pub async fn require(req: &Request, config: &Config, redis: &Redis) -> Result<Principal, ApiError> {
     if is_admin(req, config) {
         return Ok(Principal::Admin);
     }
-    user(req, config, redis).map(|(s, _)| Principal::User { id: s.user_id })
+    let (session, _) = user(req, config, redis).await?;
+    Ok(Principal::User {
+        id: session.user_id,
+    })
 }

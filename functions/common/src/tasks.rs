@@ -3,11 +3,11 @@
 //! `user_max_pending_tasks` unfinished at once, and see their own tasks
 //! only; the admin any type the worker knows, and every task.
 
+use http::Method;
 use redspin_core::NewJob;
 use redspin_edge::{EdgeError, Tasks};
-use spin_sdk::http::{Method, Request, Response};
 
-use crate::api::{self, json, ApiError, ApiResult};
+use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
 use crate::config::Config;
 use crate::principal::{self, Principal};
 use crate::validate;
@@ -17,23 +17,24 @@ pub const QUEUE: &str = "default";
 /// Types a logged-in user may enqueue.
 const USER_TYPES: &[&str] = &["noop"];
 
-pub fn handle(req: Request, config: &Config) -> Response {
+pub async fn handle(req: Request, config: Config) -> Response {
+    let config = &config;
     let segs = api::segments(&req);
     let mut resp = api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["tasks"]) => create(&req, config),
+        (&Method::POST, ["tasks"]) => create(&req, config).await,
         (_, ["tasks"]) => Err(api::method_not_allowed("POST")),
-        (Method::Get, ["tasks", id]) => status(&req, id, config),
+        (&Method::GET, ["tasks", id]) => status(&req, id, config).await,
         (_, ["tasks", _]) => Err(api::method_not_allowed("GET")),
         _ => Err(api::not_found()),
     });
     // Session and task data: never kept by a browser or a shared cache.
-    resp.set_header("cache-control", "no-store");
+    set_header(&mut resp, "cache-control", "no-store");
     resp
 }
 
-fn create(req: &Request, config: &Config) -> ApiResult {
-    let redis = principal::connect(config);
-    let who = principal::require(req, config, &redis)?;
+async fn create(req: &Request, config: &Config) -> ApiResult {
+    let redis = principal::connect(config).await;
+    let who = principal::require(req, config, &redis).await?;
     let body: validate::NewTask = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
     if let Principal::User { .. } = who {
         if !USER_TYPES.contains(&body.kind.as_str()) {
@@ -62,9 +63,10 @@ fn create(req: &Request, config: &Config) -> ApiResult {
     let tasks =
         Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
     let enqueued = match who {
-        Principal::Admin => tasks.enqueue(job).map(Some),
+        Principal::Admin => tasks.enqueue(job).await.map(Some),
         Principal::User { id } => {
-            tasks.enqueue_owned(job, &owner(id), config.limits.user_max_pending_tasks)
+            let max = config.limits.user_max_pending_tasks;
+            tasks.enqueue_owned(job, &owner(id), max).await
         }
     };
     match enqueued {
@@ -73,7 +75,7 @@ fn create(req: &Request, config: &Config) -> ApiResult {
                 202,
                 &serde_json::json!({ "id": done.id, "status": done.state }),
             );
-            resp.set_header("location", format!("/tasks/{}", done.id));
+            set_header(&mut resp, "location", format!("/tasks/{}", done.id));
             Ok(resp)
         }
         Ok(None) => Err(ApiError::new(
@@ -93,9 +95,9 @@ fn owner(user: i64) -> String {
     format!("user:{user}")
 }
 
-fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
-    let redis = principal::connect(config);
-    let who = principal::require(req, config, &redis)?;
+async fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
+    let redis = principal::connect(config).await;
+    let who = principal::require(req, config, &redis).await?;
     let valid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
     if !valid {
         return Err(ApiError::bad_request("task id must be a UUID"));
@@ -108,12 +110,13 @@ fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
     if let Principal::User { id: user } = who {
         let owned = tasks
             .owner(id)
+            .await
             .map_err(|e| ApiError::unavailable("queue", &e))?;
         if owned != Some(owner(user)) {
             return Err(not_found());
         }
     }
-    match tasks.status(id) {
+    match tasks.status(id).await {
         Ok(Some(s)) => Ok(json(200, &s)),
         Ok(None) => Err(not_found()),
         Err(e) => Err(ApiError::unavailable("queue", &e)),

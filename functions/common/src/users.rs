@@ -1,21 +1,24 @@
 //! `/users`: registration, cache-aside reads, updates that invalidate.
 
-use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached, Decision, Throttle};
-use spin_sdk::http::{Method, Request, Response};
+use std::future::Future;
 
-use crate::api::{self, json, ApiError, ApiResult};
+use http::Method;
+use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached, Decision, Throttle};
+
+use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
 use crate::config::Config;
 use crate::db::{self, User};
 use crate::principal::{self, Principal};
 use crate::{ids, password, validate};
 
-pub fn handle(req: Request, config: &Config) -> Response {
+pub async fn handle(req: Request, config: Config) -> Response {
+    let config = &config;
     let segs = api::segments(&req);
     api::respond(match (req.method(), segs.as_slice()) {
-        (Method::Post, ["users"]) => register(&req, config),
+        (&Method::POST, ["users"]) => register(&req, config).await,
         (_, ["users"]) => Err(api::method_not_allowed("POST")),
-        (Method::Get, ["users", id]) => get(&req, id, config),
-        (Method::Put, ["users", id]) => update(&req, id, config),
+        (&Method::GET, ["users", id]) => get(&req, id, config).await,
+        (&Method::PUT, ["users", id]) => update(&req, id, config).await,
         (_, ["users", _]) => Err(api::method_not_allowed("GET, PUT")),
         _ => Err(api::not_found()),
     })
@@ -37,35 +40,61 @@ struct PublicUser<'a> {
 /// May the asker see user `id`'s full record? The admin and the user
 /// themself; anyone else (no session, an expired one, Redis away) sees the
 /// public view.
-fn sees_full_record(req: &Request, config: &Config, redis: &principal::Redis, id: i64) -> bool {
+async fn sees_full_record(
+    req: &Request,
+    config: &Config,
+    redis: &principal::Redis,
+    id: i64,
+) -> bool {
     if principal::is_admin(req, config) {
         return true;
     }
     principal::cookie(req, config).is_some()
-        && principal::user(req, config, redis).is_ok_and(|(s, _)| s.user_id == id)
+        && principal::user(req, config, redis)
+            .await
+            .is_ok_and(|(s, _)| s.user_id == id)
 }
 
-fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
-    let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    let conn = db::open()?;
-    let load = || db::user(&conn, id);
-    let redis = principal::connect(config);
-    // The cache keeps the one full record; the view is cut per asker.
-    let Cached { value, status } = match &redis {
-        Ok(redis) => {
-            let cache = Cache::new(redis, config.keys.clone());
-            let policy = CachePolicy::new(config.user_ttl).tag("users");
-            cache.get_or_compute_opt(&cache_key(id), &policy, config.negative_ttl, load)?
-        }
-        Err(_) => Cached {
-            value: load()?,
+/// User `id` from the cache, else from `load` (and cached, absence too).
+async fn read<F>(
+    redis: &principal::Redis,
+    config: &Config,
+    id: i64,
+    load: impl FnOnce() -> F,
+) -> Result<Cached<Option<User>>, ApiError>
+where
+    F: Future<Output = Result<Option<User>, ApiError>>,
+{
+    let Ok(redis) = redis else {
+        let value = load().await?;
+        return Ok(Cached {
+            value,
             status: CacheStatus::Bypass,
-        },
+        });
     };
+    let cache = Cache::new(redis, config.keys.clone());
+    let policy = CachePolicy::new(config.user_ttl).tag("users");
+    cache
+        .get_or_compute_opt(&cache_key(id), &policy, config.negative_ttl, load)
+        .await
+}
+
+async fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
+    let id = validate::user_id(id).map_err(ApiError::bad_request)?;
+    let (conn, redis) = futures::join!(db::open(), principal::connect(config));
+    let conn = conn?;
+    // The cache read and the asker's session check at once (concurrent on
+    // spin-sdk 6). The cache keeps the one full record; the view is cut
+    // per asker.
+    let (found, full) = futures::join!(
+        read(&redis, config, id, || db::user(&conn, id)),
+        sees_full_record(req, config, &redis, id)
+    );
+    let Cached { value, status } = found?;
     let mut resp = match value {
-        Some(user) if sees_full_record(req, config, &redis, id) => {
+        Some(user) if full => {
             let mut r = json(200, &user);
-            r.set_header("cache-control", "no-store");
+            set_header(&mut r, "cache-control", "no-store");
             r
         }
         Some(user) => {
@@ -79,12 +108,12 @@ fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
         }
         None => ApiError::new(404, format!("user {id} not found")).into_response(),
     };
-    resp.set_header("vary", "cookie, authorization");
-    resp.set_header("x-cache", status.as_str());
+    set_header(&mut resp, "vary", "cookie, authorization");
+    set_header(&mut resp, "x-cache", status.as_str());
     Ok(resp)
 }
 
-fn register(req: &Request, config: &Config) -> ApiResult {
+async fn register(req: &Request, config: &Config) -> ApiResult {
     let body: validate::Register =
         validate::json_body(req.body()).map_err(ApiError::bad_request)?;
     let name = validate::name(&body.name).map_err(ApiError::bad_request)?;
@@ -92,29 +121,29 @@ fn register(req: &Request, config: &Config) -> ApiResult {
     let pw = validate::password(&body.password).map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
-    limit_registrations(req, config)?;
+    let redis = principal::connect(config).await;
+    limit_registrations(req, config, &redis).await?;
     let hash = password::hash(pw).map_err(|e| ApiError::new(500, e))?;
-    let conn = db::open()?;
-    let user = db::insert_user(
-        &conn,
-        &name,
-        &email,
-        &hash,
-        avatar.as_deref(),
-        redspin_edge::now_ms() as i64,
-    )?;
+    let conn = db::open().await?;
+    let now = redspin_edge::now_ms() as i64;
+    let user = db::insert_user(&conn, &name, &email, &hash, avatar.as_deref(), now).await?;
     // A cached "no such user" for this id must not outlive its creation.
-    invalidate(config, user.id);
+    if let Ok(redis) = &redis {
+        let cache = Cache::new(redis, config.keys.clone());
+        if let Err(e) = cache.invalidate(&[&cache_key(user.id)]).await {
+            eprintln!("user cache invalidation failed: {e}");
+        }
+    }
     let mut resp = json(201, &user);
-    resp.set_header("location", format!("/users/{}", user.id));
-    resp.set_header("cache-control", "no-store");
+    set_header(&mut resp, "location", format!("/users/{}", user.id));
+    set_header(&mut resp, "cache-control", "no-store");
     Ok(resp)
 }
 
-fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
+async fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    let redis = principal::connect(config);
-    match principal::require(req, config, &redis)? {
+    let redis = principal::connect(config).await;
+    match principal::require(req, config, &redis).await? {
         Principal::Admin => {}
         Principal::User { id: me } if me == id => {}
         Principal::User { .. } => {
@@ -135,24 +164,20 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
     // profile would otherwise be served for the whole TTL.
     cache
         .invalidate(&[&cache_key(id)])
+        .await
         .map_err(|e| ApiError::unavailable("cache", &e))?;
-    let conn = db::open()?;
-    let user: Option<User> = db::update_user(
-        &conn,
-        id,
-        name.as_deref(),
-        email.as_deref(),
-        avatar.as_deref(),
-        redspin_edge::now_ms() as i64,
-    )?;
+    let conn = db::open().await?;
+    let (name, email, avatar) = (name.as_deref(), email.as_deref(), avatar.as_deref());
+    let now = redspin_edge::now_ms() as i64;
+    let user: Option<User> = db::update_user(&conn, id, name, email, avatar, now).await?;
     // Again after the write, for a read that raced it.
-    if let Err(e) = cache.invalidate(&[&cache_key(id)]) {
+    if let Err(e) = cache.invalidate(&[&cache_key(id)]).await {
         eprintln!("user update: cache invalidation failed: {e}");
     }
     match user {
         Some(u) => {
             let mut r = json(200, &u);
-            r.set_header("cache-control", "no-store");
+            set_header(&mut r, "cache-control", "no-store");
             Ok(r)
         }
         None => Err(ApiError::new(404, format!("user {id} not found"))),
@@ -162,24 +187,21 @@ fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
 /// At most `register_max_per_address` registrations per address and
 /// window: 429 with `Retry-After` beyond, 503 while Redis is away (an
 /// outage never lifts the limit).
-fn limit_registrations(req: &Request, config: &Config) -> Result<(), ApiError> {
-    let redis =
-        principal::connect(config).map_err(|e| ApiError::unavailable("registration", &e))?;
-    let throttle = Throttle::new(&redis, config.keys.clone());
+async fn limit_registrations(
+    req: &Request,
+    config: &Config,
+    redis: &principal::Redis,
+) -> Result<(), ApiError> {
+    let redis = redis
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("registration", e))?;
+    let throttle = Throttle::new(redis, config.keys.clone());
     let addr = ids::client_ip(api::header(req, "spin-client-addr"));
     let l = &config.limits;
     let counter = throttle.counter("register-addr", &addr, l.register_max_per_address);
-    match throttle.attempt(&[counter], l.register_window) {
+    match throttle.attempt(&[counter], l.register_window).await {
         Ok(Decision::Allowed) => Ok(()),
         Ok(Decision::Refused { retry_after }) => Err(api::too_many(retry_after)),
         Err(e) => Err(ApiError::unavailable("registration", &e)),
-    }
-}
-
-fn invalidate(config: &Config, id: i64) {
-    if let Ok(redis) = principal::connect(config) {
-        if let Err(e) = Cache::new(&redis, config.keys.clone()).invalidate(&[&cache_key(id)]) {
-            eprintln!("user cache invalidation failed: {e}");
-        }
     }
 }

@@ -1,8 +1,22 @@
 //! The `users` component: routes `/users/...`. The handlers live in
 //! `redspin_app::users`, shared with the other components.
 
-#[cfg(target_arch = "wasm32")]
+// The SDK under the name its macros expect.
+#[cfg(all(target_arch = "wasm32", feature = "spin-sdk-6"))]
+extern crate spin_sdk6 as spin_sdk;
+
+#[cfg(all(target_arch = "wasm32", feature = "spin-sdk-5"))]
 #[spin_sdk::http_component]
-async fn handle(req: spin_sdk::http::IncomingRequest) -> spin_sdk::http::Response {
-    redspin_app::api::serve(req, redspin_app::users::handle).await
+async fn handle(req: spin_sdk::http::IncomingRequest) -> redspin_app::api::Response {
+    redspin_app::platform::serve(req, redspin_app::users::handle).await
+}
+
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "spin-sdk-6",
+    not(feature = "spin-sdk-5")
+))]
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> impl spin_sdk::http::IntoResponse {
+    redspin_app::platform::serve(req, redspin_app::users::handle).await
 }

@@ -39,6 +39,7 @@ pub async fn run(
     out: Outparam,
 ) -> wasmtime::Result<()> {
     let service = pre.instantiate_async(&mut store).await?;
+    let req = with_authority(req);
     let (request, request_io) = Request::from_http(&mut store.data_mut().hooks, req);
     store
         .run_concurrent(async move |store| -> wasmtime::Result<()> {
@@ -101,4 +102,31 @@ impl Drop for NotifyOnDrop {
             let _ = tx.send(());
         }
     }
+}
+
+/// The request with its URI absolute (`http://<Host header>/...`), as a
+/// WASIp2 guest sees it and as Spin hands a WASIp3 guest its authority:
+/// the `Host` header itself may not reach a WASIp3 guest.
+fn with_authority(req: http::Request<Full<Bytes>>) -> http::Request<Full<Bytes>> {
+    if req.uri().authority().is_some() {
+        return req;
+    }
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| http::uri::Authority::try_from(h.as_bytes()).ok());
+    let Some(authority) = host else {
+        return req;
+    };
+    let (mut head, body) = req.into_parts();
+    let mut parts = head.uri.clone().into_parts();
+    parts.scheme = Some(http::uri::Scheme::HTTP);
+    parts.authority = Some(authority);
+    if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+    }
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        head.uri = uri;
+    }
+    http::Request::from_parts(head, body)
 }

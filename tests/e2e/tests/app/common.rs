@@ -1,5 +1,6 @@
 //! The app as users run it: the four components built for wasm32-wasip2,
-//! the repository's spin.toml and migrations, served on a free port against
+//! the repository's spin.toml (or spin4.toml, `REDSPIN_E2E_MANIFEST`) and
+//! migrations, served on a free port against
 //! a private redis-server, by redspin-host or by real Spin
 //! (`REDSPIN_E2E_HOST`, see [`crate::hosts`]).
 
@@ -20,11 +21,60 @@ pub fn root() -> PathBuf {
         .unwrap()
 }
 
-/// Builds the components once per test binary; returns their directory.
-fn components() -> PathBuf {
+/// The manifest the suite runs, chosen by `REDSPIN_E2E_MANIFEST`:
+/// `spin.toml` (unset: spin-sdk 5, WASIp2) or `spin4.toml` (spin-sdk 6,
+/// WASIp3). Same routes, variables and migrations, so every test runs
+/// unchanged on either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manifest {
+    Spin,
+    Spin4,
+}
+
+impl Manifest {
+    pub fn from_env() -> Self {
+        match std::env::var("REDSPIN_E2E_MANIFEST").as_deref() {
+            Err(_) | Ok("") | Ok("spin.toml") => Manifest::Spin,
+            Ok("spin4.toml") => Manifest::Spin4,
+            Ok(other) => panic!("REDSPIN_E2E_MANIFEST={other:?}: expected spin.toml or spin4.toml"),
+        }
+    }
+
+    pub fn file(self) -> &'static str {
+        match self {
+            Manifest::Spin => "spin.toml",
+            Manifest::Spin4 => "spin4.toml",
+        }
+    }
+
+    /// Where the manifest's `source`s point, below the repository.
+    fn output(self) -> &'static str {
+        match self {
+            Manifest::Spin => "target/wasm32-wasip2/release",
+            Manifest::Spin4 => "target/spin4/wasm32-wasip2/release",
+        }
+    }
+
+    /// The fixtures' target directory, and the cargo features its build
+    /// commands pass.
+    fn build(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Manifest::Spin => ("target/fixtures", &[]),
+            Manifest::Spin4 => (
+                "target/fixtures/spin4",
+                &["--no-default-features", "--features", "spin-sdk-6"],
+            ),
+        }
+    }
+}
+
+/// Builds the manifest's components once per test binary; returns their
+/// directory.
+fn components(manifest: Manifest) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let target = root().join("target/fixtures");
+        let (dir, features) = manifest.build();
+        let target = root().join(dir);
         let mut cmd = Command::new(env!("CARGO"));
         cmd.args([
             "build",
@@ -42,6 +92,7 @@ fn components() -> PathBuf {
             cmd.args(["-p", p]);
         }
         let status = cmd
+            .args(features)
             .arg("--target-dir")
             .arg(&target)
             .current_dir(root())
@@ -76,12 +127,10 @@ impl TestApp {
         let dir =
             std::env::temp_dir().join(format!("redspin-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-        let manifest = std::fs::read_to_string(root().join("spin.toml"))
+        let which = Manifest::from_env();
+        let manifest = std::fs::read_to_string(root().join(which.file()))
             .unwrap()
-            .replace(
-                "target/wasm32-wasip2/release",
-                &components().display().to_string(),
-            );
+            .replace(which.output(), &components(which).display().to_string());
         std::fs::write(dir.join("spin.toml"), manifest).unwrap();
         let migrations = root().join("migrations");
         let sqlite = vec![
@@ -104,7 +153,7 @@ impl TestApp {
             &dir,
             sqlite,
             vars,
-            &root().join("target/fixtures/cwasm"),
+            &root().join(which.build().0).join("cwasm"),
         )
         .await;
         let client = reqwest::Client::builder()

@@ -63,3 +63,21 @@ async fn an_admin_token_under_32_characters_disables_admin_access() {
     assert_eq!(s, 200);
     app.stop().await;
 }
+
+/// spin4.toml is spin.toml built with the other SDK: the same routes,
+/// variables and component settings; only the components' sources and
+/// build commands differ.
+#[test]
+fn both_manifests_describe_one_app() {
+    let load = |file: &str| {
+        let text = std::fs::read_to_string(crate::common::root().join(file)).unwrap();
+        let mut app: toml::Table = text.parse().unwrap();
+        let components = app["component"].as_table_mut().unwrap();
+        for (_, c) in components.iter_mut() {
+            let c = c.as_table_mut().unwrap();
+            assert!(c.remove("source").is_some() && c.remove("build").is_some());
+        }
+        app
+    };
+    assert_eq!(load("spin.toml"), load("spin4.toml"));
+}

@@ -1,12 +1,10 @@
 //! Attempt counters against a real Redis.
 
-mod common;
-
 use std::time::Duration;
 
-use common::RedisRs;
+use crate::common::{RedisRs, Wait};
 use redspin_core::{Command, KeySchema};
-use redspin_edge::{Decision, Redis, Throttle};
+use redspin_edge::{Decision, Throttle};
 use redspin_testsupport::TestRedis;
 
 const WINDOW: Duration = Duration::from_secs(900);
@@ -28,9 +26,9 @@ fn attempts_are_counted_in_every_counter_until_one_is_full() {
     let email = t.counter("login-email", "h1", 20);
     let both = [pair.clone(), email.clone()];
     for _ in 0..5 {
-        assert_eq!(t.attempt(&both, WINDOW).unwrap(), Decision::Allowed);
+        assert_eq!(t.attempt(&both, WINDOW).wait().unwrap(), Decision::Allowed);
     }
-    let Decision::Refused { retry_after } = t.attempt(&both, WINDOW).unwrap() else {
+    let Decision::Refused { retry_after } = t.attempt(&both, WINDOW).wait().unwrap() else {
         panic!("the sixth attempt is refused");
     };
     assert!(
@@ -43,16 +41,17 @@ fn attempts_are_counted_in_every_counter_until_one_is_full() {
     // Another pair for the same email still gets in, and counts.
     let other = t.counter("login-pair", "h1|10.0.0.2", 5);
     assert_eq!(
-        t.attempt(&[other, email.clone()], WINDOW).unwrap(),
+        t.attempt(&[other, email.clone()], WINDOW).wait().unwrap(),
         Decision::Allowed
     );
     assert_eq!(get(&r, &email.key).as_deref(), Some("6"));
     // A success clears its pair and gives its attempt back to the email.
     t.release(std::slice::from_ref(&pair), std::slice::from_ref(&email))
+        .wait()
         .unwrap();
     assert_eq!(get(&r, &pair.key), None);
     assert_eq!(get(&r, &email.key).as_deref(), Some("5"));
-    assert_eq!(t.attempt(&both, WINDOW).unwrap(), Decision::Allowed);
+    assert_eq!(t.attempt(&both, WINDOW).wait().unwrap(), Decision::Allowed);
 }
 
 #[test]
@@ -67,7 +66,7 @@ fn a_burst_of_parallel_attempts_gets_exactly_the_limit() {
                     let r = RedisRs::open(&url);
                     let t = Throttle::new(&r, KeySchema::default());
                     let c = t.counter("login-pair", "burst", 5);
-                    usize::from(t.attempt(&[c], WINDOW).unwrap() == Decision::Allowed)
+                    usize::from(t.attempt(&[c], WINDOW).wait().unwrap() == Decision::Allowed)
                 })
             })
             .collect();
@@ -86,13 +85,13 @@ fn hostile_counters_fail_cleanly_or_heal() {
     r.execute(&Command::new("SET").arg(c.key.as_str()).arg("2"))
         .unwrap();
     assert!(matches!(
-        t.attempt(std::slice::from_ref(&c), WINDOW).unwrap(),
+        t.attempt(std::slice::from_ref(&c), WINDOW).wait().unwrap(),
         Decision::Refused { .. }
     ));
     assert!(r.pttl(&c.key) > 0);
     // Not a number: an error, never a panic or a silent pass.
     r.execute(&Command::new("SET").arg(c.key.as_str()).arg("lots"))
         .unwrap();
-    let err = t.attempt(&[c], WINDOW).unwrap_err();
+    let err = t.attempt(&[c], WINDOW).wait().unwrap_err();
     assert!(err.to_string().contains("not a number"), "{err}");
 }

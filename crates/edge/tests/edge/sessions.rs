@@ -1,12 +1,10 @@
 //! Sessions and tasks against a real Redis.
 
-mod common;
-
 use std::time::Duration;
 
-use common::RedisRs;
+use crate::common::{RedisRs, Wait};
 use redspin_core::{Command, JobState, KeySchema, NewJob};
-use redspin_edge::{Redis, SessionConfig, SessionId, SessionStore, Tasks};
+use redspin_edge::{SessionConfig, SessionId, SessionStore, Tasks};
 use redspin_testsupport::TestRedis;
 
 #[test]
@@ -14,18 +12,18 @@ fn create_load_slide_destroy() {
     let server = TestRedis::start();
     let r = RedisRs::open(server.url());
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
-    let (id, s) = store.create(1).unwrap();
+    let (id, s) = store.create(1).wait().unwrap();
     let key = format!("redspin:session:{}", id.expose());
     assert!((604_000_000..=604_800_000).contains(&r.pttl(&key)));
     // Sliding: an older TTL is pushed back to the full idle timeout.
     r.execute(&Command::new("PEXPIRE").arg(key.as_str()).arg(1_000_000i64))
         .unwrap();
-    assert_eq!(store.load(&id).unwrap(), Some(s.clone()));
+    assert_eq!(store.load(&id).wait().unwrap(), Some(s.clone()));
     assert!(r.pttl(&key) > 604_000_000);
     let unknown = SessionId::generate().unwrap();
-    assert_eq!(store.load(&unknown).unwrap(), None);
-    assert_eq!(store.destroy(&id).unwrap(), Some(s));
-    assert_eq!(store.load(&id).unwrap(), None);
+    assert_eq!(store.load(&unknown).wait().unwrap(), None);
+    assert_eq!(store.destroy(&id).wait().unwrap(), Some(s));
+    assert_eq!(store.load(&id).wait().unwrap(), None);
     let index = r
         .execute(&Command::new("SCARD").arg("redspin:user-sessions:1"))
         .unwrap();
@@ -41,10 +39,10 @@ fn the_absolute_lifetime_caps_sliding() {
         absolute: Duration::from_secs(5),
     };
     let store = SessionStore::new(&r, KeySchema::default(), config);
-    let (id, s) = store.create(2).unwrap();
+    let (id, s) = store.create(2).wait().unwrap();
     let key = format!("redspin:session:{}", id.expose());
     assert!(r.pttl(&key) <= 5_000);
-    assert!(store.load(&id).unwrap().is_some());
+    assert!(store.load(&id).wait().unwrap().is_some());
     assert!(
         r.pttl(&key) <= 5_000,
         "sliding never passes the absolute expiry"
@@ -53,7 +51,7 @@ fn the_absolute_lifetime_caps_sliding() {
     let old = format!("{}|{}", s.created_ms, serde_json::to_string(&s).unwrap());
     r.execute(&Command::new("SET").arg(key.as_str()).arg(old))
         .unwrap();
-    assert_eq!(store.load(&id).unwrap(), None);
+    assert_eq!(store.load(&id).wait().unwrap(), None);
     let exists = r
         .execute(&Command::new("EXISTS").arg(key.as_str()))
         .unwrap();
@@ -65,13 +63,15 @@ fn destroy_all_ends_every_session_of_one_user_only() {
     let server = TestRedis::start();
     let r = RedisRs::open(server.url());
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
-    let mine: Vec<_> = (0..250).map(|_| store.create(7).unwrap().0).collect();
-    let (theirs, _) = store.create(8).unwrap();
-    assert_eq!(store.destroy_all(7).unwrap(), 250);
+    let mine: Vec<_> = (0..250)
+        .map(|_| store.create(7).wait().unwrap().0)
+        .collect();
+    let (theirs, _) = store.create(8).wait().unwrap();
+    assert_eq!(store.destroy_all(7).wait().unwrap(), 250);
     for id in &mine {
-        assert_eq!(store.load(id).unwrap(), None);
+        assert_eq!(store.load(id).wait().unwrap(), None);
     }
-    assert!(store.load(&theirs).unwrap().is_some());
+    assert!(store.load(&theirs).wait().unwrap().is_some());
 }
 
 /// A login racing "log out everywhere": its id was popped from the index
@@ -82,15 +82,19 @@ fn a_session_the_index_missed_is_void_after_logout_all() {
     let server = TestRedis::start();
     let r = RedisRs::open(server.url());
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
-    let (raced, _) = store.create(7).unwrap();
+    let (raced, _) = store.create(7).wait().unwrap();
     r.execute(
         &Command::new("SREM")
             .arg("redspin:user-sessions:7")
             .arg(raced.expose()),
     )
     .unwrap();
-    assert_eq!(store.destroy_all(7).unwrap(), 0, "the index had nothing");
-    assert_eq!(store.load(&raced).unwrap(), None);
+    assert_eq!(
+        store.destroy_all(7).wait().unwrap(),
+        0,
+        "the index had nothing"
+    );
+    assert_eq!(store.load(&raced).wait().unwrap(), None);
     let key = format!("redspin:session:{}", raced.expose());
     assert_eq!(r.pttl(&key), -2, "the void record is deleted on sight");
     // Logins after the logout are unaffected.
@@ -98,8 +102,8 @@ fn a_session_the_index_missed_is_void_after_logout_all() {
     while std::time::Instant::now() < until && redspin_edge::now_ms() <= logout_ms(&r) {
         std::hint::spin_loop();
     }
-    let (later, s) = store.create(7).unwrap();
-    assert_eq!(store.load(&later).unwrap(), Some(s));
+    let (later, s) = store.create(7).wait().unwrap();
+    assert_eq!(store.load(&later).wait().unwrap(), Some(s));
 }
 
 fn logout_ms(r: &RedisRs) -> u64 {
@@ -116,19 +120,22 @@ fn tasks_enqueue_and_report_status() {
     let tasks = Tasks::new(&r, &KeySchema::default(), "default").unwrap();
     let now = tasks
         .enqueue(NewJob::new("noop", serde_json::json!({})))
+        .wait()
         .unwrap();
     let later = tasks
         .enqueue(NewJob::new("noop", serde_json::json!({})).delay_ms(60_000))
+        .wait()
         .unwrap();
     assert_eq!(
         (now.state, later.state),
         (JobState::Queued, JobState::Scheduled)
     );
-    let status = tasks.status(&later.id).unwrap().unwrap();
+    let status = tasks.status(&later.id).wait().unwrap().unwrap();
     assert_eq!(status.state, JobState::Scheduled);
     assert_eq!(
         tasks
             .status("00000000-0000-0000-0000-000000000000")
+            .wait()
             .unwrap(),
         None
     );
@@ -137,7 +144,7 @@ fn tasks_enqueue_and_report_status() {
         .unwrap();
     assert_eq!(len.as_i64("llen").unwrap(), 1);
     assert!(matches!(
-        tasks.enqueue(NewJob::new("", serde_json::json!({}))),
+        tasks.enqueue(NewJob::new("", serde_json::json!({}))).wait(),
         Err(redspin_edge::EdgeError::Core(_))
     ));
 }
@@ -152,20 +159,28 @@ fn owned_tasks_are_limited_while_unfinished() {
         .map(|_| {
             tasks
                 .enqueue_owned(job(), "user:7", 3)
+                .wait()
                 .unwrap()
                 .expect("room")
                 .id
         })
         .collect();
     assert_eq!(
-        tasks.enqueue_owned(job(), "user:7", 3).unwrap(),
+        tasks.enqueue_owned(job(), "user:7", 3).wait().unwrap(),
         None,
         "full"
     );
     // Another owner has a quota of its own.
-    assert!(tasks.enqueue_owned(job(), "user:8", 3).unwrap().is_some());
-    assert_eq!(tasks.owner(&ids[0]).unwrap().as_deref(), Some("user:7"));
-    assert_eq!(tasks.owner("nope").unwrap(), None);
+    assert!(tasks
+        .enqueue_owned(job(), "user:8", 3)
+        .wait()
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        tasks.owner(&ids[0]).wait().unwrap().as_deref(),
+        Some("user:7")
+    );
+    assert_eq!(tasks.owner("nope").wait().unwrap(), None);
     // A finished task (done, dead) frees its place; a failed one waiting
     // for its retry does not.
     let status = |id: &str, state: &str| {
@@ -178,9 +193,12 @@ fn owned_tasks_are_limited_while_unfinished() {
         .unwrap();
     };
     status(&ids[0], "failed");
-    assert_eq!(tasks.enqueue_owned(job(), "user:7", 3).unwrap(), None);
+    assert_eq!(
+        tasks.enqueue_owned(job(), "user:7", 3).wait().unwrap(),
+        None
+    );
     status(&ids[1], "done");
-    let fourth = tasks.enqueue_owned(job(), "user:7", 3).unwrap();
+    let fourth = tasks.enqueue_owned(job(), "user:7", 3).wait().unwrap();
     assert!(fourth.is_some());
     // A status that expired: the place is freed too.
     r.execute(&Command::new("DEL").arg(format!("redspin:{{default}}:job:{}", ids[2])))
@@ -192,9 +210,18 @@ fn owned_tasks_are_limited_while_unfinished() {
             .arg(ids[2].as_str()),
     )
     .unwrap();
-    assert!(tasks.enqueue_owned(job(), "user:7", 3).unwrap().is_some());
+    assert!(tasks
+        .enqueue_owned(job(), "user:7", 3)
+        .wait()
+        .unwrap()
+        .is_some());
     assert_eq!(
-        tasks.status(&fourth.unwrap().id).unwrap().unwrap().state,
+        tasks
+            .status(&fourth.unwrap().id)
+            .wait()
+            .unwrap()
+            .unwrap()
+            .state,
         JobState::Scheduled
     );
 }

@@ -1,13 +1,11 @@
 //! Cache-aside against a real Redis (a private redis-server per test).
 
-mod common;
-
 use std::cell::Cell;
 use std::time::Duration;
 
-use common::RedisRs;
+use crate::common::{RedisRs, Wait};
 use redspin_core::{Command, KeySchema};
-use redspin_edge::{entry, now_ms, Cache, CachePolicy, CacheStatus, Redis};
+use redspin_edge::{entry, now_ms, Cache, CachePolicy, CacheStatus};
 use redspin_testsupport::TestRedis;
 
 fn policy() -> CachePolicy {
@@ -36,10 +34,14 @@ fn miss_then_hit_and_falsy_values_are_hits() {
     {
         let key = format!("k{i}");
         let first = cache
-            .get_or_compute(&key, &policy(), || compute(v.clone()))
+            .get_or_compute(&key, &policy(), || std::future::ready(compute(v.clone())))
+            .wait()
             .unwrap();
         let second = cache
-            .get_or_compute(&key, &policy(), || compute(serde_json::json!("other")))
+            .get_or_compute(&key, &policy(), || {
+                std::future::ready(compute(serde_json::json!("other")))
+            })
+            .wait()
             .unwrap();
         assert_eq!((first.status, &first.value), (CacheStatus::Miss, &v));
         assert_eq!(
@@ -62,12 +64,16 @@ fn absence_is_cached_for_its_own_ttl_and_jitter_shortens() {
     let p = policy();
     let got = cache
         .get_or_compute_opt("none", &p, Duration::from_secs(30), || {
-            Ok::<Option<i32>, ()>(None)
+            std::future::ready(Ok::<Option<i32>, ()>(None))
         })
+        .wait()
         .unwrap();
     assert_eq!((got.value, got.status), (None, CacheStatus::Miss));
     let again = cache
-        .get_or_compute_opt("none", &p, Duration::from_secs(30), || Ok::<_, ()>(Some(1)))
+        .get_or_compute_opt("none", &p, Duration::from_secs(30), || {
+            std::future::ready(Ok::<_, ()>(Some(1)))
+        })
+        .wait()
         .unwrap();
     assert_eq!((again.value, again.status), (None, CacheStatus::Hit));
     let ttl = r.pttl("redspin:cache:none");
@@ -75,7 +81,7 @@ fn absence_is_cached_for_its_own_ttl_and_jitter_shortens() {
     let jittered = CachePolicy::new(Duration::from_secs(300)).stale(Duration::ZERO);
     let mut ttls = std::collections::BTreeSet::new();
     for i in 0..20 {
-        cache.set(&format!("j{i}"), &i, &jittered).unwrap();
+        cache.set(&format!("j{i}"), &i, &jittered).wait().unwrap();
         let t = r.pttl(&format!("redspin:cache:j{i}"));
         assert!((270_000..=300_000).contains(&t), "{t}");
         ttls.insert(t / 1000);
@@ -94,12 +100,14 @@ fn corrupt_entries_are_misses_and_get_overwritten() {
         .unwrap();
     let cache = Cache::new(&r, KeySchema::default());
     let got = cache
-        .get_or_compute("c", &policy(), || Ok::<_, ()>(7))
+        .get_or_compute("c", &policy(), || std::future::ready(Ok::<_, ()>(7)))
+        .wait()
         .unwrap();
     assert_eq!((got.value, got.status), (7, CacheStatus::Miss));
     assert_eq!(
         cache
-            .get_or_compute("c", &policy(), || Ok::<_, ()>(8))
+            .get_or_compute("c", &policy(), || std::future::ready(Ok::<_, ()>(8)))
+            .wait()
             .unwrap()
             .value,
         7
@@ -130,9 +138,12 @@ fn a_stale_entry_is_refreshed_by_the_lock_holder_only() {
     )
     .unwrap();
     let served = cache
-        .get_or_compute("hot", &policy(), || -> Result<String, ()> {
-            panic!("must not recompute")
-        })
+        .get_or_compute(
+            "hot",
+            &policy(),
+            || -> std::future::Ready<Result<String, ()>> { panic!("must not recompute") },
+        )
+        .wait()
         .unwrap();
     assert_eq!(
         (served.value.as_str(), served.status),
@@ -142,7 +153,10 @@ fn a_stale_entry_is_refreshed_by_the_lock_holder_only() {
     r.execute(&Command::new("DEL").arg("redspin:lock:hot"))
         .unwrap();
     let fresh = cache
-        .get_or_compute("hot", &policy(), || Ok::<_, ()>("new".to_owned()))
+        .get_or_compute("hot", &policy(), || {
+            std::future::ready(Ok::<_, ()>("new".to_owned()))
+        })
+        .wait()
         .unwrap();
     assert_eq!(
         (fresh.value.as_str(), fresh.status),
@@ -159,7 +173,10 @@ fn a_stale_entry_is_refreshed_by_the_lock_holder_only() {
     )
     .unwrap();
     let kept = cache
-        .get_or_compute("hot2", &policy(), || Err::<String, _>("db down"))
+        .get_or_compute("hot2", &policy(), || {
+            std::future::ready(Err::<String, _>("db down"))
+        })
+        .wait()
         .unwrap();
     assert_eq!(kept.value, "old");
 }
@@ -171,11 +188,11 @@ fn invalidation_by_key_and_by_tag() {
     let cache = Cache::new(&r, KeySchema::default());
     let tagged = policy().tag("users");
     for i in 0..1200 {
-        cache.set(&format!("u{i}"), &i, &tagged).unwrap();
+        cache.set(&format!("u{i}"), &i, &tagged).wait().unwrap();
     }
-    cache.set("other", &1, &policy()).unwrap();
-    assert_eq!(cache.invalidate(&["other", "missing"]).unwrap(), 1);
-    assert_eq!(cache.invalidate_tag("users").unwrap(), 1200);
+    cache.set("other", &1, &policy()).wait().unwrap();
+    assert_eq!(cache.invalidate(&["other", "missing"]).wait().unwrap(), 1);
+    assert_eq!(cache.invalidate_tag("users").wait().unwrap(), 1200);
     let exists = r
         .execute(
             &Command::new("EXISTS")
@@ -185,7 +202,8 @@ fn invalidation_by_key_and_by_tag() {
         .unwrap();
     assert_eq!(exists.as_i64("exists").unwrap(), 0);
     let again = cache
-        .get_or_compute("u5", &tagged, || Ok::<_, ()>(55))
+        .get_or_compute("u5", &tagged, || std::future::ready(Ok::<_, ()>(55)))
+        .wait()
         .unwrap();
     assert_eq!((again.value, again.status), (55, CacheStatus::Miss));
 }
@@ -197,7 +215,8 @@ fn redis_down_means_bypass_not_failure() {
     server.stop();
     let cache = Cache::new(&r, KeySchema::default());
     let got = cache
-        .get_or_compute("k", &policy(), || Ok::<_, ()>(1))
+        .get_or_compute("k", &policy(), || std::future::ready(Ok::<_, ()>(1)))
+        .wait()
         .unwrap();
     assert_eq!((got.value, got.status), (1, CacheStatus::Bypass));
 }
@@ -217,6 +236,7 @@ fn tag_indexes_never_outgrow_their_live_entries() {
     for i in 0..10_000 {
         cache
             .set(&format!("page:/posts/nope-{i}"), &i, &brief)
+            .wait()
             .unwrap();
     }
     let zcard = |r: &RedisRs| {
@@ -257,6 +277,7 @@ fn tag_indexes_never_outgrow_their_live_entries() {
     for i in 0..100 {
         cache
             .set(&format!("page:/posts/brief-{i}"), &i, &brief)
+            .wait()
             .unwrap();
     }
     let lasting = CachePolicy::new(Duration::from_secs(600)).tag("pages");
@@ -265,7 +286,7 @@ fn tag_indexes_never_outgrow_their_live_entries() {
         assert!(std::time::Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
-    cache.set("page:/posts/real", &1, &lasting).unwrap();
+    cache.set("page:/posts/real", &1, &lasting).wait().unwrap();
     assert_eq!(zcard(&r), 1);
     assert!(
         r.pttl("redspin:tags:pages") > 590_000,

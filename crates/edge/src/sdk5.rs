@@ -1,4 +1,6 @@
-//! The spin-sdk backend: `fermyon:spin/redis@2.0.0`'s `execute`.
+//! The spin-sdk 5 backend (feature `spin-sdk-5`, WASIp2):
+//! `fermyon:spin/redis@2.0.0`'s `execute`. Its calls block, so every
+//! future this backend returns is ready when first polled.
 
 use redspin_core::{Arg, Command, Value};
 use spin_sdk::redis::{Connection, Error, RedisParameter, RedisResult};
@@ -11,8 +13,9 @@ pub struct SpinRedis(Connection);
 
 impl SpinRedis {
     /// Opens a connection to `address` (which the component's
-    /// `allowed_outbound_hosts` must allow).
-    pub fn open(address: &str) -> Result<Self, EdgeError> {
+    /// `allowed_outbound_hosts` must allow). Async for the same code on
+    /// both generations; this one does not wait.
+    pub async fn open(address: &str) -> Result<Self, EdgeError> {
         Connection::open(address)
             .map(Self)
             .map_err(|e| EdgeError::Redis(describe(e)))
@@ -26,15 +29,15 @@ impl SpinRedis {
 
 fn describe(e: Error) -> String {
     match e {
-        Error::InvalidAddress => "invalid address (or not in allowed_outbound_hosts)".into(),
-        Error::TooManyConnections => "too many connections".into(),
-        Error::TypeError => "unexpected reply type".into(),
+        Error::InvalidAddress => crate::sdk::INVALID_ADDRESS.into(),
+        Error::TooManyConnections => crate::sdk::TOO_MANY.into(),
+        Error::TypeError => crate::sdk::TYPE_ERROR.into(),
         Error::Other(m) => m,
     }
 }
 
 impl Redis for SpinRedis {
-    fn execute(&self, cmd: &Command) -> Result<Value, EdgeError> {
+    async fn execute(&self, cmd: &Command) -> Result<Value, EdgeError> {
         let args: Vec<RedisParameter> = cmd
             .args
             .iter()
@@ -43,20 +46,15 @@ impl Redis for SpinRedis {
                 Arg::Int(n) => RedisParameter::Int64(*n),
             })
             .collect();
-        let mut results = self
+        let results = self
             .0
             .execute(cmd.name, &args)
             .map_err(|e| EdgeError::Redis(describe(e)))?;
-        let convert = |r: RedisResult| match r {
+        Ok(crate::sdk::reply(results.into_iter().map(|r| match r {
             RedisResult::Nil => Value::Nil,
             RedisResult::Status(s) => Value::Status(s),
             RedisResult::Int64(n) => Value::Int(n),
             RedisResult::Binary(b) => Value::Bytes(b),
-        };
-        Ok(if results.len() == 1 {
-            convert(results.remove(0))
-        } else {
-            Value::Array(results.into_iter().map(convert).collect())
-        })
+        })))
     }
 }
