@@ -81,13 +81,17 @@ where
 
 async fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    let (conn, redis) = futures::join!(db::open(), principal::connect(config));
-    let conn = conn?;
+    let redis = principal::connect(config).await;
+    // The database is opened only on a miss: a hit costs no SQLite call.
+    let load = || async move {
+        let conn = db::open().await?;
+        db::user(&conn, id).await
+    };
     // The cache read and the asker's session check at once (concurrent on
     // spin-sdk 6). The cache keeps the one full record; the view is cut
     // per asker.
     let (found, full) = futures::join!(
-        read(&redis, config, id, || db::user(&conn, id)),
+        read(&redis, config, id, load),
         sees_full_record(req, config, &redis, id)
     );
     let Cached { value, status } = found?;
