@@ -6,7 +6,7 @@
 //! `get-many` leaves absent keys out; `increment` keeps Spin's encodings
 //! (eight little-endian bytes in a SQLite store, a decimal in Redis).
 //!
-//! Safer than Spin, on purpose (README, "Differences from Spin"):
+//! Safer than Spin, on purpose (docs/host.md, "Differences from Spin"):
 //! - `swap` is a real compare-and-swap on both backends: it fails with
 //!   `cas-failed` when the key changed since `current` (also when it was
 //!   absent then and written since). Spin's Redis store reports such a

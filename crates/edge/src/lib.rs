@@ -206,10 +206,10 @@ mod tests {
             .collect();
         let example = include_str!("../../../examples/spin4/src/component.rs");
         assert_eq!(docs, example);
-        let readme = include_str!("../../../README.md");
+        let guide = include_str!("../../../docs/edge.md");
         assert!(
-            readme.contains(&format!("```rust\n{example}```")),
-            "README shows it too"
+            guide.contains(&format!("```rust\n{example}```")),
+            "docs/edge.md shows it too"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! A Spin 4 component using `redspin-edge` (spin-sdk 6, WASIp3): the code
-//! is `component.rs`, shown in `redspin-edge`'s docs and README as is.
+//! is `component.rs`, shown in `redspin-edge`'s docs and in docs/edge.md as is.
 //! Empty on targets other than wasm32.
 
 // The workspace names spin-sdk 6 `spin-sdk6`; in a component of its own

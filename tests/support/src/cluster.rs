@@ -153,7 +153,7 @@ impl TestCluster {
         let port = self.master_of(key);
         // Kill it once its replica holds everything it acknowledged (the
         // test is about the clients' failover, not about asynchronous
-        // replication, whose loss window README documents).
+        // replication, whose loss window docs/operations.md documents).
         self.wait("the replica to catch up", || {
             let info = cli(port, &["info", "replication"]);
             let field = |name: &str| {
