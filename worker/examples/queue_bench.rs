@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use redspin_core::{ops::Enqueue, ops::Promote, ops::MAX_BATCH, KeySchema, NewJob};
+use redspin_queue::now_ms;
+use redspin_queue::Endpoint;
+use redspin_queue::QueueClient;
 use redspin_testsupport::cluster::TestCluster;
 use redspin_testsupport::TestRedis;
-use redspin_worker::redis_ops::now_ms;
-use redspin_worker::redis_ops::Endpoint;
-use redspin_worker::{JobContext, QueueClient, Registry, Worker, WorkerConfig};
+use redspin_worker::{JobContext, Registry, Worker, WorkerConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -69,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
             let job =
                 NewJob::new("noop", serde_json::Value::Null).into_job(uuid::Uuid::new_v4(), now)?;
             client
-                .redis()
+                .connection()
                 .run(&Enqueue {
                     queue: &q,
                     job: &job,
@@ -84,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
     let mut promoted = 0;
     loop {
         let p = client
-            .redis()
+            .connection()
             .run(&Promote {
                 queue: &q,
                 now_ms: now_ms(),

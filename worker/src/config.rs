@@ -62,8 +62,8 @@ pub fn new_worker_id() -> String {
 }
 
 impl WorkerConfig {
-    pub fn endpoint(&self) -> crate::redis_ops::Endpoint {
-        crate::redis_ops::Endpoint {
+    pub fn endpoint(&self) -> redspin_queue::Endpoint {
+        redspin_queue::Endpoint {
             url: self.redis_url.clone(),
             cluster: self.cluster,
         }

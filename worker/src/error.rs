@@ -1,10 +1,14 @@
-//! Errors of the worker library.
+//! Errors of the worker library. Each message states this layer only; the
+//! cause is the `source`, printed once by whoever prints the chain.
 
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum WorkerError {
-    #[error("redis: {0}")]
+    #[error(transparent)]
+    Queue(#[from] redspin_queue::QueueError),
+
+    #[error("Redis request failed")]
     Redis(#[from] redis::RedisError),
 
     #[error(transparent)]
@@ -12,17 +16,6 @@ pub enum WorkerError {
 
     #[error("invalid configuration: {0}")]
     Config(String),
-
-    #[error("job {id} is enqueued, but {got} of {wanted} replica(s) confirmed it within {timeout_ms} ms: a failover now could lose it")]
-    NotReplicated {
-        id: String,
-        wanted: u32,
-        got: u32,
-        timeout_ms: u64,
-    },
-
-    #[error("I/O: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 pub type Result<T, E = WorkerError> = std::result::Result<T, E>;

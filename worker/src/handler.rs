@@ -10,7 +10,7 @@ use std::time::Duration;
 use redspin_core::{Job, KeySchema};
 use thiserror::Error;
 
-use crate::redis_ops::Redis;
+use redspin_queue::Connection;
 
 /// How a handler says a job did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -45,7 +45,7 @@ impl HandlerError {
 pub struct JobContext {
     pub job: Arc<Job>,
     pub queue: Arc<str>,
-    pub redis: Redis,
+    pub redis: Connection,
     pub schema: KeySchema,
 }
 

@@ -16,12 +16,12 @@
 //! - [`handler`]: the [`Handler`] trait, [`HandlerError`] and the [`Registry`].
 //! - [`handlers`]: built-ins: `webhook`, `cache.invalidate`, `noop`.
 //! - [`runtime`]: the [`Worker`]: fetchers, ackers, promoters, liveness.
-//! - [`client`]: the producer/operator side: enqueue, status, stats, dead set.
 //! - [`metrics`]: Prometheus metrics and their HTTP endpoint.
-//! - [`redis_ops`]: runs `redspin-core` operations over redis-rs.
-//! - [`dashboard`]: the web dashboard (`redspin-worker dashboard`).
 //! - [`cli`]: the command line (`run`, `enqueue`, `stats`, `dead`, `status`,
 //!   `dashboard`).
+//!
+//! The queue itself (the connection, the producer's and operator's client)
+//! is the `redspin-queue` crate; the web dashboard is `redspin-dashboard`.
 //!
 //! ## A worker with a handler of your own
 //! ```no_run
@@ -41,17 +41,13 @@
 //! ```
 
 pub mod cli;
-pub mod client;
 pub mod config;
-pub mod dashboard;
 pub mod error;
 pub mod handler;
 pub mod handlers;
 pub mod metrics;
-pub mod redis_ops;
 pub mod runtime;
 
-pub use client::{QueueClient, Selection};
 pub use config::WorkerConfig;
 pub use error::{Result, WorkerError};
 pub use handler::{Handler, HandlerError, JobContext, Registry};

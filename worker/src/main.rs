@@ -16,7 +16,7 @@ async fn main() -> std::process::ExitCode {
                 "redspin-worker: {}",
                 redspin_worker::cli::describe_error(&e)
             );
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(redspin_worker::cli::exit_code(&e))
         }
     }
 }

@@ -14,7 +14,7 @@ use prometheus_client::registry::Registry;
 use redspin_core::{ops::Stats, QueueKeys};
 use tokio::net::TcpListener;
 
-use crate::redis_ops::Redis;
+use redspin_queue::Connection;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabel {
@@ -123,7 +123,7 @@ impl Metrics {
     }
 
     /// Reads the queue depths from Redis, then renders the text format.
-    pub async fn render(&self, redis: &Redis, queues: &[QueueKeys]) -> String {
+    pub async fn render(&self, redis: &Connection, queues: &[QueueKeys]) -> String {
         for q in queues {
             match tokio::time::timeout(Duration::from_secs(2), redis.run(&Stats { queue: q })).await
             {
@@ -160,7 +160,7 @@ impl Metrics {
 #[derive(Clone)]
 struct MetricsState {
     metrics: Metrics,
-    redis: Redis,
+    redis: Connection,
     queues: Arc<[QueueKeys]>,
 }
 
@@ -179,7 +179,7 @@ async fn scrape(State(s): State<MetricsState>) -> impl IntoResponse {
 pub async fn serve(
     listener: TcpListener,
     metrics: Metrics,
-    redis: Redis,
+    redis: Connection,
     queues: Vec<QueueKeys>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

@@ -10,6 +10,9 @@ pub enum CoreError {
     #[error("invalid job: {0}")]
     InvalidJob(String),
 
+    #[error(transparent)]
+    InvalidPayload(#[from] crate::jobs::PayloadError),
+
     #[error("malformed job envelope: {0}")]
     Envelope(#[from] serde_json::Error),
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::error::CoreError;
+use crate::jobs::MAX_DELAY_MS;
 
 /// Attempts a job gets unless it says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
@@ -75,8 +76,9 @@ impl NewJob {
         self
     }
 
-    /// Validates the request and builds the envelope with a fresh id.
-    pub fn into_job(self, id: uuid::Uuid, now_ms: u64) -> Result<Job, CoreError> {
+    /// Judges the request as [`into_job`](Self::into_job) will: the type's
+    /// name, `max_attempts`, the delay, and a built-in type's payload.
+    pub fn check(&self) -> Result<(), CoreError> {
         validate_type(&self.kind)?;
         let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
         if !(1..=MAX_MAX_ATTEMPTS).contains(&max_attempts) {
@@ -84,6 +86,20 @@ impl NewJob {
                 "max_attempts must be between 1 and {MAX_MAX_ATTEMPTS}, got {max_attempts}"
             )));
         }
+        if self.delay_ms > MAX_DELAY_MS {
+            return Err(CoreError::InvalidJob(format!(
+                "delay_ms may be at most 30 days ({MAX_DELAY_MS}), got {}",
+                self.delay_ms
+            )));
+        }
+        Ok(crate::jobs::check(&self.kind, &self.payload)?)
+    }
+
+    /// Validates the request ([`check`](Self::check)) and builds the
+    /// envelope with a fresh id.
+    pub fn into_job(self, id: uuid::Uuid, now_ms: u64) -> Result<Job, CoreError> {
+        self.check()?;
+        let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
         Ok(Job {
             id: id.to_string(),
             kind: self.kind,
@@ -203,7 +219,16 @@ mod tests {
     fn new_job_validation() {
         let id = uuid::Uuid::nil();
         let cases = [
-            (NewJob::new("webhook", json!({})), true),
+            (NewJob::new("webhook", json!({"url": "https://x.y/"})), true),
+            (NewJob::new("webhook", json!({})), false),
+            (NewJob::new("webhook", json!({"url": "ftp://x.y/"})), false),
+            (NewJob::new("cache.invalidate", json!({})), false),
+            (NewJob::new("x", json!(null)).delay_ms(MAX_DELAY_MS), true),
+            (
+                NewJob::new("x", json!(null)).delay_ms(MAX_DELAY_MS + 1),
+                false,
+            ),
+            (NewJob::new("x", json!(null)).delay_ms(u64::MAX), false),
             (NewJob::new("", json!({})), false),
             (NewJob::new("has space", json!({})), false),
             (NewJob::new("x", json!(null)).max_attempts(0), false),

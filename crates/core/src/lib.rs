@@ -15,7 +15,8 @@
 //! - [`ops`]: the operations: enqueue, promote, fetch, ack, retry, bury,
 //!   heartbeat, reap, requeue, dead-set management, stats, status.
 //! - [`backoff`]: retry delays.
-//! - [`webhook`]: headers a webhook may not carry.
+//! - [`jobs`]: the built-in job types' payloads (`webhook`,
+//!   `cache.invalidate`, `noop`), judged in one place.
 //! - [`redis_error`]: Redis error codes recognised in any client's wording.
 //!
 //! ## Running an operation
@@ -42,11 +43,11 @@ pub mod backoff;
 pub mod command;
 pub mod error;
 pub mod job;
+pub mod jobs;
 pub mod keys;
 pub mod ops;
 pub mod redis_error;
 pub mod scripts;
-pub mod webhook;
 
 pub use backoff::Backoff;
 pub use command::{Arg, Command, Op, Request, ScriptCall, Value};

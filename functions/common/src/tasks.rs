@@ -44,21 +44,14 @@ async fn create(req: &Request, config: &Config) -> ApiResult {
             ));
         }
     }
-    let delay = body.delay_ms.unwrap_or(0);
-    if delay > validate::MAX_DELAY_MS {
-        return Err(ApiError::bad_request("delay_ms may be at most 30 days"));
-    }
-    if body.kind == "webhook" {
-        if let Some(h) = validate::webhook_header_refused(&body.payload) {
-            return Err(ApiError::bad_request(format!(
-                "webhook header {h:?} may not be set"
-            )));
-        }
-    }
-    let mut job = NewJob::new(body.kind, body.payload).delay_ms(delay);
+    let mut job = NewJob::new(body.kind, body.payload).delay_ms(body.delay_ms.unwrap_or(0));
     if let Some(n) = body.max_attempts {
         job = job.max_attempts(n);
     }
+    // The core's judgement, the one the worker applies: what is accepted
+    // here runs there.
+    job.check()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
     let tasks =
         Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;

@@ -142,20 +142,6 @@ pub struct NewTask {
     pub max_attempts: Option<u32>,
 }
 
-/// The first header of a webhook payload (`{"headers": {...}}`) that a
-/// producer may not set, if any.
-pub fn webhook_header_refused(payload: &serde_json::Value) -> Option<&str> {
-    payload
-        .get("headers")?
-        .as_object()?
-        .keys()
-        .map(String::as_str)
-        .find(|k| redspin_core::webhook::forbidden_header(k))
-}
-
-/// Longest delay a task may ask for: 30 days.
-pub const MAX_DELAY_MS: u64 = 30 * 24 * 3600 * 1000;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,12 +208,6 @@ mod tests {
             .starts_with("invalid JSON body"));
         assert!(json_body::<Login>(br#"{"email": "a@b.c"}"#).is_err());
         assert!(json_body::<Login>(&vec![b' '; MAX_JSON_BYTES + 1]).is_err());
-        let p = serde_json::json!({"url": "https://x", "headers": {"X-A": "1", "Host": "evil"}});
-        assert_eq!(webhook_header_refused(&p), Some("Host"));
-        assert_eq!(
-            webhook_header_refused(&serde_json::json!({"url": "https://x"})),
-            None
-        );
         let t: NewTask = json_body(br#"{"type": "noop"}"#).unwrap();
         assert_eq!((t.kind.as_str(), t.delay_ms), ("noop", None));
     }

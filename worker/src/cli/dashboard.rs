@@ -5,9 +5,9 @@ use anyhow::Context;
 use clap::Args;
 use redspin_core::KeySchema;
 
-use crate::dashboard::{self, AppState, Auth, Board};
-use crate::redis_ops::Endpoint;
-use crate::QueueClient;
+use redspin_dashboard::{self as dashboard, Admin, AppState, Auth};
+use redspin_queue::Endpoint;
+use redspin_queue::QueueClient;
 
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
@@ -43,7 +43,7 @@ pub async fn run(
     tracing::info!(%addr, signed = !auth.is_open(), "dashboard listening");
     eprintln!("redspin-worker: dashboard on http://{addr}/");
     let state = AppState {
-        board: Board::new(client),
+        admin: Admin::new(client),
         auth: Arc::new(auth),
     };
     dashboard::serve(listener, state, super::shutdown_signal()).await?;

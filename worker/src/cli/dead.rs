@@ -1,8 +1,8 @@
 use clap::{Args, Subcommand};
 use redspin_core::KeySchema;
 
-use crate::redis_ops::Endpoint;
-use crate::{QueueClient, Selection};
+use redspin_queue::Endpoint;
+use redspin_queue::{QueueClient, Selection};
 
 #[derive(Debug, Subcommand)]
 pub enum DeadCmd {

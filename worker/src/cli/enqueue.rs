@@ -1,9 +1,9 @@
-use anyhow::Context;
 use clap::Args;
 use redspin_core::{KeySchema, NewJob};
 
-use crate::redis_ops::Endpoint;
-use crate::QueueClient;
+use redspin_queue::{Endpoint, QueueClient};
+
+use super::UsageError;
 
 #[derive(Debug, Args)]
 pub struct EnqueueArgs {
@@ -32,12 +32,14 @@ pub struct EnqueueArgs {
 }
 
 pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: EnqueueArgs) -> anyhow::Result<()> {
-    let payload: serde_json::Value =
-        serde_json::from_str(&args.payload).context("--payload is not valid JSON")?;
+    let payload: serde_json::Value = serde_json::from_str(&args.payload)
+        .map_err(|e| UsageError::new("--payload is not valid JSON", e))?;
     let mut new = NewJob::new(args.kind, payload).delay_ms(args.delay_ms);
     if let Some(n) = args.max_attempts {
         new = new.max_attempts(n);
     }
+    new.check()
+        .map_err(|e| UsageError::new("the job is refused", e))?;
     let client = QueueClient::connect_to(endpoint, schema).await?;
     let (job, _state) = client.enqueue(&args.queue, new).await?;
     client.register_queue(&args.queue).await?;

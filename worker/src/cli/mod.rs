@@ -65,7 +65,7 @@ impl Cli {
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let schema = cli.schema()?;
-    let endpoint = &crate::redis_ops::Endpoint {
+    let endpoint = &redspin_queue::Endpoint {
         url: cli.redis_url.clone(),
         cluster: cli.cluster,
     };
@@ -76,6 +76,37 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Status(args) => status::run(endpoint, schema, args).await,
         Cmd::Dead(cmd) => dead::run(endpoint, schema, cmd).await,
         Cmd::Dashboard(args) => dashboard::run(endpoint, schema, args).await,
+    }
+}
+
+/// Bad input on the command line (a flag's value that is refused): the
+/// process exits 2, as for clap's own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct UsageError {
+    what: &'static str,
+    #[source]
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl UsageError {
+    pub fn new(
+        what: &'static str,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            what,
+            cause: cause.into(),
+        }
+    }
+}
+
+/// The exit status for an error: 2 for bad input, 1 for anything else.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| c.is::<UsageError>()) {
+        2
+    } else {
+        1
     }
 }
 
@@ -111,7 +142,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             describe_error(&e),
-            "worker failed: redis: Connection refused (os error 111)"
+            "worker failed: Redis request failed: Connection refused (os error 111)"
         );
         let plain = anyhow::anyhow!("bad").context("outer");
         assert_eq!(describe_error(&plain), "outer: bad");

@@ -5,8 +5,8 @@ use anyhow::Context;
 use clap::Args;
 use redspin_core::{Backoff, KeySchema};
 
-use crate::redis_ops::{Endpoint, Redis};
 use crate::{metrics, Registry, Worker, WorkerConfig};
+use redspin_queue::{Connection, Endpoint};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -67,7 +67,7 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
     if let Some(addr) = args.metrics_listen {
         let listener = metrics::bind(addr).await?;
         tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
-        let redis = Redis::open(endpoint, Duration::from_secs(5))
+        let redis = Connection::open(endpoint, Duration::from_secs(5))
             .await
             .context("connecting to Redis")?;
         let queues = config

@@ -1,8 +1,8 @@
 use clap::Args;
 use redspin_core::KeySchema;
 
-use crate::redis_ops::Endpoint;
-use crate::QueueClient;
+use redspin_queue::Endpoint;
+use redspin_queue::QueueClient;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {

@@ -8,35 +8,21 @@
 //! this runs is not lost from it.
 
 use redis::AsyncCommands;
-use serde::Deserialize;
+use redspin_core::jobs::CacheInvalidate;
 
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
-pub const TYPE: &str = "cache.invalidate";
+pub use redspin_core::jobs::invalidate::TYPE;
 const CHUNK: usize = 500;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Payload {
-    #[serde(default)]
-    keys: Vec<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-}
 
 pub struct Invalidate;
 
 impl Handler for Invalidate {
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         Box::pin(async move {
-            let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-                .map_err(|e| HandlerError::fail(format!("bad cache.invalidate payload: {e}")))?;
-            if payload.keys.is_empty() && payload.tags.is_empty() {
-                return Err(HandlerError::fail(
-                    "cache.invalidate payload names no keys and no tags",
-                ));
-            }
-            let mut conn = ctx.redis.connection();
+            let payload = CacheInvalidate::parse(&ctx.job.payload)
+                .map_err(|e| HandlerError::fail(format!("bad cache.invalidate {e}")))?;
+            let mut conn = ctx.redis.raw();
             let keys: Vec<String> = payload.keys.iter().map(|k| ctx.schema.cache(k)).collect();
             for chunk in keys.chunks(CHUNK) {
                 let _: i64 = conn.del(chunk).await.map_err(retry)?;

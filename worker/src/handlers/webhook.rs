@@ -1,4 +1,5 @@
-//! `webhook`: payload `{url, method?, headers?, body?, timeout_ms?}`.
+//! `webhook`: payload `{url, method?, headers?, body?, timeout_ms?}`,
+//! judged by `redspin_core::jobs::webhook` as every producer's is.
 //!
 //! Sends one HTTP request with `Idempotency-Key: <job id>`, so receivers can
 //! drop the duplicates at-least-once delivery may cause. 2xx is done; 408,
@@ -14,35 +15,18 @@
 //! `Upgrade`, `TE`, `Proxy-*`). Errors name a webhook by scheme, host and
 //! port only: paths, queries and user info often carry secrets.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode, Url};
-use serde::Deserialize;
+use redspin_core::jobs::{self, webhook::origin};
+use reqwest::{Method, StatusCode};
 use serde_json::Value as Json;
 
 use super::destination::{self, GuardedResolver};
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
-pub const TYPE: &str = "webhook";
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+pub use redspin_core::jobs::webhook::TYPE;
 /// Longest `Retry-After` honoured; longer ones fall back to backoff.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Payload {
-    url: String,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    body: Option<Json>,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-}
 
 /// The webhook handler; holds one HTTP client (connection pool) for all jobs.
 #[derive(Clone)]
@@ -84,16 +68,6 @@ impl Webhook {
     }
 }
 
-/// How errors and logs name a webhook: `scheme://host:port`, nothing of
-/// the path, query or user info.
-pub fn origin(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("?");
-    match url.port_or_known_default() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    }
-}
-
 /// What a response status means for the job.
 pub fn classify(status: StatusCode) -> Outcome {
     match status.as_u16() {
@@ -115,85 +89,17 @@ impl Handler for Webhook {
         let client = self.client.clone();
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let p: Payload = serde_json::from_value(ctx.job.payload.clone())
-                .map_err(|e| HandlerError::fail(format!("bad webhook payload: {e}")))?;
-            let url = Url::parse(&p.url)
-                .map_err(|e| HandlerError::fail(format!("bad webhook url: {e}")))?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(HandlerError::fail(format!(
-                    "webhook url must be http or https, got {}",
-                    url.scheme()
-                )));
-            }
-            if let Some(h) = p
-                .headers
-                .keys()
-                .find(|h| redspin_core::webhook::forbidden_header(h))
-            {
-                return Err(HandlerError::fail(format!(
-                    "webhook header {h:?} may not be set"
-                )));
-            }
+            let hook = jobs::Webhook::parse(&ctx.job.payload)
+                .map_err(|e| HandlerError::fail(format!("bad webhook {e}")))?;
             if !allow_private {
-                destination::check_literal(&url).map_err(|r| HandlerError::fail(r.to_string()))?;
+                destination::check_literal(&hook.url)
+                    .map_err(|r| HandlerError::fail(r.to_string()))?;
             }
-            let method = match p.method.as_deref() {
-                None => Method::POST,
-                Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                    .map_err(|e| HandlerError::fail(format!("bad webhook method {m:?}: {e}")))?,
-            };
-            let timeout = p
-                .timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(DEFAULT_TIMEOUT)
-                .min(MAX_TIMEOUT);
-            let shown = origin(&url);
-
-            let mut req = client.request(method, url).timeout(timeout);
-            let has_content_type = p
-                .headers
-                .keys()
-                .any(|k| k.eq_ignore_ascii_case("content-type"));
-            for (name, value) in &p.headers {
-                req = req.header(name.as_str(), value.as_str());
-            }
-            req = req.header("Idempotency-Key", ctx.job.id.as_str());
-            req = match p.body {
-                None | Some(Json::Null) => req,
-                Some(Json::String(s)) => req.body(s),
-                Some(other) => {
-                    let req = if has_content_type {
-                        req
-                    } else {
-                        req.header("content-type", "application/json")
-                    };
-                    req.body(other.to_string())
-                }
-            };
-            let resp = match req.send().await {
-                Ok(r) => r,
-                Err(e) if e.is_builder() => {
-                    return Err(HandlerError::fail(format!(
-                        "webhook {shown}: {}",
-                        e.without_url()
-                    )))
-                }
-                Err(e) => {
-                    if let Some(refused) = destination::refused_in(&e) {
-                        return Err(HandlerError::fail(refused.to_string()));
-                    }
-                    let what = if e.is_timeout() {
-                        "timed out"
-                    } else {
-                        "request failed"
-                    };
-                    return Err(HandlerError::retry(format!(
-                        "webhook {shown} {what}: {}",
-                        e.without_url()
-                    )));
-                }
-            };
-            let status = resp.status();
+            let shown = origin(&hook.url);
+            let resp = request(&client, &ctx.job.id, hook)?
+                .send()
+                .await
+                .map_err(|e| send_failed(&shown, e))?;
             let retry_after = resp
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
@@ -201,20 +107,75 @@ impl Handler for Webhook {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs)
                 .filter(|d| *d <= MAX_RETRY_AFTER);
-            match classify(status) {
-                Outcome::Done => Ok(()),
-                Outcome::Retry => Err(HandlerError::Retry {
-                    message: format!("webhook {shown} answered {status}"),
-                    after: retry_after,
-                }),
-                Outcome::Fail if status.is_redirection() => Err(HandlerError::fail(format!(
-                    "webhook {shown} answered {status}: redirects are not followed"
-                ))),
-                Outcome::Fail => Err(HandlerError::fail(format!(
-                    "webhook {shown} answered {status}"
-                ))),
-            }
+            verdict(&shown, resp.status(), retry_after)
         })
+    }
+}
+
+/// The HTTP request a checked webhook makes.
+fn request(
+    client: &reqwest::Client,
+    job_id: &str,
+    hook: jobs::Webhook,
+) -> Result<reqwest::RequestBuilder, HandlerError> {
+    let method = Method::from_bytes(hook.method.as_bytes())
+        .map_err(|e| HandlerError::fail(format!("bad webhook method: {e}")))?;
+    let has_content_type = hook
+        .headers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("content-type"));
+    let mut req = client
+        .request(method, hook.url)
+        .timeout(Duration::from_millis(hook.timeout_ms));
+    for (name, value) in &hook.headers {
+        req = req.header(name.as_str(), value.as_str());
+    }
+    req = req.header("Idempotency-Key", job_id);
+    Ok(match hook.body {
+        None | Some(Json::Null) => req,
+        Some(Json::String(s)) => req.body(s),
+        Some(other) if has_content_type => req.body(other.to_string()),
+        Some(other) => req
+            .header("content-type", "application/json")
+            .body(other.to_string()),
+    })
+}
+
+/// A request that got no response: refused destinations and requests that
+/// cannot be built fail for good, everything else is retried.
+fn send_failed(shown: &str, e: reqwest::Error) -> HandlerError {
+    if e.is_builder() {
+        return HandlerError::fail(format!("webhook {shown}: {}", e.without_url()));
+    }
+    if let Some(refused) = destination::refused_in(&e) {
+        return HandlerError::fail(refused.to_string());
+    }
+    let what = if e.is_timeout() {
+        "timed out"
+    } else {
+        "request failed"
+    };
+    HandlerError::retry(format!("webhook {shown} {what}: {}", e.without_url()))
+}
+
+/// What the response's status means for the job.
+fn verdict(
+    shown: &str,
+    status: StatusCode,
+    retry_after: Option<Duration>,
+) -> Result<(), HandlerError> {
+    match classify(status) {
+        Outcome::Done => Ok(()),
+        Outcome::Retry => Err(HandlerError::Retry {
+            message: format!("webhook {shown} answered {status}"),
+            after: retry_after,
+        }),
+        Outcome::Fail if status.is_redirection() => Err(HandlerError::fail(format!(
+            "webhook {shown} answered {status}: redirects are not followed"
+        ))),
+        Outcome::Fail => Err(HandlerError::fail(format!(
+            "webhook {shown} answered {status}"
+        ))),
     }
 }
 
@@ -243,25 +204,6 @@ mod tests {
                 want,
                 "{code}"
             );
-        }
-    }
-
-    #[test]
-    fn webhooks_are_named_by_origin_only() {
-        let cases = [
-            (
-                "https://user:pw@example.com/hook?token=s3cret#x",
-                "https://example.com:443",
-            ),
-            (
-                "https://hooks.slack.com/services/T000/B000/XXXXSECRET",
-                "https://hooks.slack.com:443",
-            ),
-            ("http://127.0.0.1:8080/a", "http://127.0.0.1:8080"),
-            ("http://[::1]/", "http://[::1]:80"),
-        ];
-        for (url, want) in cases {
-            assert_eq!(origin(&Url::parse(url).unwrap()), want, "{url}");
         }
     }
 }

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::{inflight::Held, persist, Shared};
 use crate::metrics::Metrics;
-use crate::redis_ops::now_ms;
+use redspin_queue::now_ms;
 
 /// Most acks in one script run.
 const MAX_ACKS: usize = 500;

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use super::{acker::AckItem, inflight::Held, ms, persist, Shared};
 use crate::handler::{HandlerError, JobContext};
 use crate::metrics::Metrics;
-use crate::redis_ops::now_ms;
+use redspin_queue::now_ms;
 
 /// The job type given to unreadable envelopes kept in the dead set.
 pub const MALFORMED_TYPE: &str = "malformed";

@@ -21,12 +21,12 @@ use tokio_util::task::TaskTracker;
 
 use super::inflight::{Held, InFlight};
 use super::{acker::AckItem, execute, ms, Shared, BLOCK_SECS};
-use crate::redis_ops::{now_ms, Redis};
+use redspin_queue::{now_ms, Connection};
 
 pub(crate) async fn run(
     shared: Arc<Shared>,
     queue: QueueKeys,
-    blocking: Redis,
+    blocking: Connection,
     slots: Arc<Semaphore>,
     acks: mpsc::Sender<AckItem>,
     jobs: TaskTracker,
@@ -85,7 +85,7 @@ pub(crate) async fn run(
                     }
                     Err(e) => Err(e.into()),
                 },
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             };
         }
         match fetched {
@@ -136,7 +136,7 @@ async fn claim(
         blocked,
         heartbeat_ttl_ms: ms(shared.config.heartbeat_ttl()),
     };
-    shared.redis.run(&op).await
+    Ok(shared.redis.run(&op).await?)
 }
 
 /// Hands back what the processing list holds beyond the jobs in flight and

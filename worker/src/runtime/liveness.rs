@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ms, Shared};
 use crate::metrics::Metrics;
-use crate::redis_ops::now_ms;
+use redspin_queue::now_ms;
 
 pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: CancellationToken) {
     let worker = shared.config.worker_id.clone();

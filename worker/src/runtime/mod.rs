@@ -26,7 +26,7 @@ use crate::config::WorkerConfig;
 use crate::error::Result;
 use crate::handler::Registry;
 use crate::metrics::Metrics;
-use crate::redis_ops::{now_ms, Redis};
+use redspin_queue::{now_ms, Connection};
 
 /// How long a fetcher blocks on an empty queue before it looks again.
 const BLOCK_SECS: f64 = 1.0;
@@ -35,7 +35,7 @@ const BLOCK_SECS: f64 = 1.0;
 pub(crate) struct Shared {
     pub config: WorkerConfig,
     pub registry: Registry,
-    pub redis: Redis,
+    pub redis: Connection,
     pub metrics: Metrics,
     /// Stop fetching (graceful shutdown has begun).
     pub stop: CancellationToken,
@@ -80,7 +80,7 @@ impl Worker {
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<RunSummary> {
         self.config.validate()?;
         let endpoint = self.config.endpoint();
-        let redis = Redis::open(&endpoint, Duration::from_secs(5)).await?;
+        let redis = Connection::open(&endpoint, Duration::from_secs(5)).await?;
         let blocking_timeout = Duration::from_secs_f64(BLOCK_SECS) + Duration::from_secs(5);
         let queues: Vec<QueueKeys> = self
             .config
@@ -113,7 +113,7 @@ impl Worker {
             let _: i64 = redis::cmd("SADD")
                 .arg(shared.config.schema.queues())
                 .arg(q.name())
-                .query_async(&mut shared.redis.connection())
+                .query_async(&mut shared.redis.raw())
                 .await?;
         }
         tracing::info!(worker = %worker, queues = ?shared.config.queues, concurrency = shared.config.concurrency, "worker started");
@@ -133,7 +133,7 @@ impl Worker {
         ));
         services.spawn(wake::run(shared.clone(), queues.clone(), wakers.clone()));
         for (q, wake) in queues.iter().zip(&wakers) {
-            let blocking = Redis::open(&endpoint, blocking_timeout).await?;
+            let blocking = Connection::open(&endpoint, blocking_timeout).await?;
             let (ack_tx, ack_rx) = mpsc::channel(shared.config.concurrency.max(64) * 4);
             ackers.push(tokio::spawn(acker::run(shared.clone(), q.clone(), ack_rx)));
             fetchers.push(tokio::spawn(fetch::run(

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use super::Shared;
 use crate::metrics::Metrics;
-use crate::redis_ops::now_ms;
+use redspin_queue::now_ms;
 
 pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>) {
     let label = Metrics::label(queue.name());

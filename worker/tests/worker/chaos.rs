@@ -135,13 +135,13 @@ async fn no_job_is_lost_under_kills_restarts_and_freezes() {
     // Every processing list, including those of workers presumed dead.
     let registered: Vec<String> = redis::cmd("SMEMBERS")
         .arg(q.workers())
-        .query_async(&mut client.redis().connection())
+        .query_async(&mut client.connection().raw())
         .await
         .unwrap();
     for w in &registered {
         let n: u64 = redis::cmd("LLEN")
             .arg(q.processing(w))
-            .query_async(&mut client.redis().connection())
+            .query_async(&mut client.connection().raw())
             .await
             .unwrap();
         assert_eq!(n, 0, "processing list of {w}");

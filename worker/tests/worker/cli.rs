@@ -142,6 +142,72 @@ async fn bad_input_is_refused_with_a_clear_message() {
     }
 }
 
+/// A job the worker would bury is refused before it is enqueued: exit 2,
+/// the message naming the field, and nothing in the queue.
+#[tokio::test]
+async fn refused_jobs_exit_2_naming_the_field() {
+    let redis = TestRedis::start();
+    let cases: [(&str, &str, &str, &str); 7] = [
+        (
+            "webhook",
+            r#"{"url": "not a url"}"#,
+            "0",
+            "payload.url: is not an absolute URL",
+        ),
+        (
+            "webhook",
+            r#"{"url": "ftp://example.com/x"}"#,
+            "0",
+            "payload.url: must be http or https, got ftp",
+        ),
+        (
+            "webhook",
+            r#"{"method": "GET"}"#,
+            "0",
+            "payload.url: is required",
+        ),
+        (
+            "webhook",
+            r#"{"url": "https://x.y", "timeout_ms": 0}"#,
+            "0",
+            "payload.timeout_ms",
+        ),
+        (
+            "cache.invalidate",
+            "{}",
+            "0",
+            "payload: names no keys and no tags",
+        ),
+        (
+            "noop",
+            "{}",
+            "18446744073709551615",
+            "delay_ms may be at most 30 days",
+        ),
+        ("noop", "{nope", "0", "--payload is not valid JSON"),
+    ];
+    for (kind, payload, delay, want) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+            .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+            .args([
+                "enqueue",
+                "--type",
+                kind,
+                "--payload",
+                payload,
+                "--delay-ms",
+                delay,
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind} {payload}: {err}");
+        assert!(err.contains(want), "{kind} {payload}: {err}");
+    }
+    let stats = client(&redis).await.stats("default").await.unwrap();
+    assert_eq!((stats.ready, stats.scheduled), (0, 0));
+}
+
 /// `rediss://`: the commands and the worker itself over TLS, the server's
 /// certificate checked against the trust store (`SSL_CERT_FILE`).
 #[test]

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crate::common::*;
 use redspin_core::{KeySchema, NewJob};
+use redspin_queue::Endpoint;
+use redspin_queue::QueueClient;
 use redspin_testsupport::cluster::TestCluster;
-use redspin_worker::redis_ops::Endpoint;
-use redspin_worker::QueueClient;
 use serde_json::json;
 
 fn worker(cluster: &TestCluster, queues: &[String]) -> Proc {

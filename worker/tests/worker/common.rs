@@ -6,10 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redspin_core::{Backoff, KeySchema};
+use redspin_queue::QueueClient;
 use redspin_testsupport::TestRedis;
-use redspin_worker::{
-    HandlerError, JobContext, QueueClient, Registry, RunSummary, Worker, WorkerConfig,
-};
+use redspin_worker::{HandlerError, JobContext, Registry, RunSummary, Worker, WorkerConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -100,7 +99,7 @@ impl Recorder {
                 attempts: ctx.job.attempts,
                 run_at: ctx.job.run_at,
                 at: Instant::now(),
-                at_ms: redspin_worker::redis_ops::now_ms(),
+                at_ms: redspin_queue::now_ms(),
             };
             calls.lock().unwrap().push(call.clone());
             let out = answer(&call);
@@ -187,7 +186,7 @@ impl Receiver {
                             })
                             .collect(),
                         body: String::from_utf8_lossy(&body).into_owned(),
-                        at_ms: redspin_worker::redis_ops::now_ms(),
+                        at_ms: redspin_queue::now_ms(),
                     });
                     r.len() - 1
                 };
@@ -259,4 +258,42 @@ impl Drop for Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Enqueues `new` the way an older or careless producer might: straight
+/// through the enqueue script, with no judgement of its payload (what
+/// `QueueClient::enqueue` would refuse). The worker must still cope.
+pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_core::NewJob) {
+    let now = redspin_queue::now_ms();
+    let job = redspin_core::Job {
+        id: uuid_like(),
+        kind: new.kind,
+        payload: new.payload,
+        attempts: 0,
+        max_attempts: new.max_attempts.unwrap_or(5),
+        enqueued_at: now,
+        run_at: now,
+        last_error: None,
+    };
+    let q = client.schema().queue(queue).unwrap();
+    client
+        .connection()
+        .run(&redspin_core::ops::Enqueue {
+            queue: &q,
+            job: &job,
+            now_ms: now,
+        })
+        .await
+        .unwrap();
+}
+
+/// A fresh job id (the envelope's id need not be a UUID; this is unique).
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "unchecked-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -118,7 +118,7 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
     // Simulate two crashes: a worker that registered, claimed the job and
     // died (its heartbeat expired), twice.
     let q = client.schema().queue("default").unwrap();
-    let r = client.redis();
+    let r = client.connection();
     for round in 0..2 {
         let ghost = format!("ghost{round}");
         r.run(&redspin_core::ops::Heartbeat {
@@ -144,7 +144,7 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
         eventually(WAIT, "the ghost's heartbeat to lapse", || async {
             let live: bool = redis::cmd("EXISTS")
                 .arg(q.heartbeat(&ghost))
-                .query_async(&mut r.connection())
+                .query_async(&mut r.raw())
                 .await
                 .unwrap();
             (!live).then_some(())

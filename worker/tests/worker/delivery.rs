@@ -84,7 +84,7 @@ async fn status_follows_the_job_and_expires_after_retention() {
     w.stop().await;
     let s = client.status("default", &job.id).await.unwrap().unwrap();
     assert_eq!(s.state, redspin_core::JobState::Done);
-    let mut conn = client.redis().connection();
+    let mut conn = client.connection().raw();
     let ttl: i64 = redis::cmd("TTL")
         .arg(client.schema().queue("default").unwrap().job(&job.id))
         .query_async(&mut conn)

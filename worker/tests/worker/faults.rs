@@ -29,7 +29,7 @@ async fn envelopes_a_live_worker_does_not_hold_are_handed_back() {
     eventually(WAIT, "the worker registers", || async {
         let n: u64 = redis::cmd("SCARD")
             .arg(q.workers())
-            .query_async(&mut client.redis().connection())
+            .query_async(&mut client.connection().raw())
             .await
             .unwrap();
         (n == 1).then_some(())
@@ -42,7 +42,7 @@ async fn envelopes_a_live_worker_does_not_hold_are_handed_back() {
     let _: i64 = redis::cmd("RPUSH")
         .arg(q.processing(&w.id))
         .arg(job.to_json())
-        .query_async(&mut client.redis().connection())
+        .query_async(&mut client.connection().raw())
         .await
         .unwrap();
     eventually(WAIT, "the orphan runs", || async {
@@ -126,9 +126,9 @@ async fn a_claim_registers_the_worker_again() {
     let redis = TestRedis::start();
     let client = client(&redis).await;
     let q = client.schema().queue("default").unwrap();
-    let mut conn = client.redis().connection();
+    let mut conn = client.connection().raw();
     let got = client
-        .redis()
+        .connection()
         .run(&redspin_core::ops::Fetch {
             queue: &q,
             worker: "w-gone",

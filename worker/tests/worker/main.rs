@@ -9,7 +9,6 @@ mod chaos;
 mod cli;
 mod cluster;
 mod crash;
-mod dashboard;
 mod delay;
 mod delivery;
 mod faults;

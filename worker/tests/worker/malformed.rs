@@ -13,7 +13,7 @@ async fn malformed_envelopes_and_unknown_types_are_dead_lettered() {
     let client = client(&redis).await;
     let w = TestWorker::start(config(&redis), Registry::with_builtins());
     let ready = client.schema().queue("default").unwrap().ready();
-    let mut conn = client.redis().connection();
+    let mut conn = client.connection().raw();
     let garbage = [
         "not json",
         "{\"id\":\"x\"}",

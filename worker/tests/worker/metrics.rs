@@ -18,7 +18,7 @@ async fn metrics_count_outcomes_and_report_depth() {
     let server = tokio::spawn(metrics::serve(
         listener,
         m.clone(),
-        client.redis().clone(),
+        client.connection().clone(),
         queues,
         std::future::pending(),
     ));

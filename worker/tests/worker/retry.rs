@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::common::*;
 use redspin_core::{JobState, NewJob};
+use redspin_queue::Selection;
 use redspin_testsupport::TestRedis;
-use redspin_worker::{HandlerError, Registry, Selection};
+use redspin_worker::{HandlerError, Registry};
 use serde_json::json;
 
 #[tokio::test]

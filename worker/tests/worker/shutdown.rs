@@ -79,7 +79,7 @@ async fn unfinished_jobs_return_to_the_queue_and_finished_ones_are_acked() {
     let s = client.stats("default").await.unwrap();
     assert_eq!((s.ready, s.processing, s.workers, s.done), (4, 0, 0, 1));
     // The handed-back job is first in line again.
-    let mut conn = client.redis().connection();
+    let mut conn = client.connection().raw();
     let head: String = redis::cmd("LINDEX")
         .arg(client.schema().queue("default").unwrap().ready())
         .arg(0)

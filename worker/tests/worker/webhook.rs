@@ -12,7 +12,7 @@ async fn run_one(
     redis: &TestRedis,
     payload: serde_json::Value,
     max_attempts: u32,
-) -> redspin_worker::client::QueueClient {
+) -> redspin_queue::QueueClient {
     let client = client(redis).await;
     client
         .enqueue(
@@ -25,7 +25,7 @@ async fn run_one(
 }
 
 /// Waits for the one job of the queue to reach the dead set; its status.
-async fn dead_status(client: &redspin_worker::QueueClient) -> redspin_core::ops::JobStatus {
+async fn dead_status(client: &redspin_queue::QueueClient) -> redspin_core::ops::JobStatus {
     let id = wait_dead(client, "default", 1).await.remove(0).job.id;
     client.status("default", &id).await.unwrap().unwrap()
 }
@@ -150,7 +150,7 @@ async fn connection_errors_retry_and_bad_payloads_die() {
     assert!(status.last_error.unwrap().contains("request failed"));
 
     client
-        .dead_purge("default", &redspin_worker::Selection::All)
+        .dead_purge("default", &redspin_queue::Selection::All)
         .await
         .unwrap();
     let before = client.stats("default").await.unwrap().buried;
@@ -160,10 +160,12 @@ async fn connection_errors_retry_and_bad_payloads_die() {
         json!({"url": "http://x/", "method": "BAD METHOD"}),
         json!("str"),
     ] {
-        client
-            .enqueue("default", NewJob::new("webhook", bad))
+        let refused = client
+            .enqueue("default", NewJob::new("webhook", bad.clone()))
             .await
-            .unwrap();
+            .unwrap_err();
+        assert!(refused.to_string().starts_with("payload"), "{refused}");
+        enqueue_unchecked(&client, "default", NewJob::new("webhook", bad)).await;
     }
     eventually(WAIT, "four bad payloads dead", || async {
         (client.stats("default").await.unwrap().buried == before + 4).then_some(())
@@ -280,12 +282,14 @@ async fn headers_that_belong_to_the_connection_go_dead() {
     let redis = TestRedis::start();
     let receiver = Receiver::start(|_| (204, vec![], Duration::ZERO)).await;
     let w = TestWorker::start(config(&redis), Registry::builtins(true));
-    let client = run_one(
-        &redis,
-        json!({ "url": receiver.url, "headers": {"Transfer-Encoding": "chunked"} }),
-        5,
-    )
-    .await;
+    let client = client(&redis).await;
+    let hook = json!({ "url": receiver.url, "headers": {"Transfer-Encoding": "chunked"} });
+    let refused = client
+        .enqueue("default", NewJob::new("webhook", hook.clone()))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("may not be set"), "{refused}");
+    enqueue_unchecked(&client, "default", NewJob::new("webhook", hook)).await;
     let status = dead_status(&client).await;
     w.stop().await;
     assert_eq!(receiver.count(), 0);

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use redspin_core::{KeySchema, NewJob};
+use redspin_dashboard::{self as dashboard, Admin, AppState, Auth};
+use redspin_queue::QueueClient;
 use redspin_testsupport::{eventually, TestRedis};
-use redspin_worker::dashboard::{self, AppState, Auth, Board};
-use redspin_worker::{HandlerError, JobContext, QueueClient, Registry, Worker, WorkerConfig};
+use redspin_worker::{HandlerError, JobContext, Registry, Worker, WorkerConfig};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -33,7 +34,7 @@ impl Dash {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState {
-            board: Board::new(client.clone()),
+            admin: Admin::new(client.clone()),
             auth: std::sync::Arc::new(Auth::new(token, false).unwrap()),
         };
         let (tx, rx) = oneshot::channel::<()>();

@@ -4,8 +4,8 @@
 use maud::{html, Markup};
 
 use super::{action, page, when, Ctx};
-use crate::dashboard::data::JobView;
-use crate::dashboard::format::elide;
+use crate::format::elide;
+use redspin_queue::admin::JobView;
 
 pub fn job(ctx: &Ctx, v: &JobView) -> Markup {
     let s = &v.status;
@@ -45,7 +45,12 @@ pub fn job(ctx: &Ctx, v: &JobView) -> Markup {
             }
             h2 { "Payload" }
             @match &v.envelope {
-                Some(j) => pre.payload { (serde_json::to_string_pretty(&elide(&j.payload)).unwrap_or_default()) }
+                Some(j) => {
+                    @if let Err(e) = redspin_core::jobs::check(&j.kind, &j.payload) {
+                        p.error data-payload-refused { "The worker will refuse this payload: " (e) }
+                    }
+                    pre.payload { (serde_json::to_string_pretty(&elide(&j.payload)).unwrap_or_default()) }
+                }
                 None => p.empty { @match s.state {
                     redspin_core::JobState::Done => "The payload is not kept once a job is done.",
                     _ => "The envelope was not found where its state says (it is moving, or too deep in the ready list to search).",

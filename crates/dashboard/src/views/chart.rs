@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use crate::dashboard::data::Minute;
+use redspin_queue::admin::Minute;
 
 const W: f64 = 720.0;
 const H: f64 = 160.0;
@@ -43,7 +43,7 @@ pub fn nice_max(v: f64) -> f64 {
 
 fn label(v: f64) -> String {
     if v >= 10.0 || v == 0.0 {
-        crate::dashboard::format::thousands(v.round() as u64)
+        crate::format::thousands(v.round() as u64)
     } else if v >= 1.0 {
         format!("{v:.1}")
     } else {
@@ -79,8 +79,8 @@ pub fn chart(series: &[Minute]) -> Markup {
             figcaption {
                 span.key.done { "done/s" } " "
                 span.key.failed { "failed/s" }
-                " — last hour: " (crate::dashboard::format::thousands(total_done)) " done, "
-                (crate::dashboard::format::thousands(total_failed)) " failed"
+                " — last hour: " (crate::format::thousands(total_done)) " done, "
+                (crate::format::thousands(total_failed)) " failed"
             }
         }
     }

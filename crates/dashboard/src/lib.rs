@@ -1,19 +1,21 @@
-//! `redspin-worker dashboard`: the queue in a browser.
+//! # redspin-dashboard
+//!
+//! The queue in a browser, served by `redspin-worker dashboard` or embedded
+//! in your own process with [`router`] / [`serve`].
 //!
 //! A separate process (it runs no jobs): an axum server rendering HTML on
 //! the server ([`views`], maud), with the same data as JSON under `/api/`
 //! ([`api`]). Reading needs the sign-in ([`auth`], [`gate`]); every action
-//! is a POST with a CSRF token, logged with who did what ([`pages::act`],
-//! [`actions`]). Stylesheet and script are embedded in the binary.
+//! is a POST with a CSRF token, logged with who did what ([`pages::act`]).
+//! Stylesheet and script are embedded in the binary.
 //!
-//! Layout: [`data`] reads Redis (tolerating anything odd in it),
-//! [`actions`] moves jobs, [`params`] reads requests, [`format`] shows
-//! numbers, times and payloads (secrets elided), [`views`] renders.
+//! Layout: reads and actions go through `redspin_queue::admin` (which
+//! tolerates anything odd in Redis and holds no key layout of its own),
+//! [`params`] reads requests, [`format`] shows numbers, times and payloads
+//! (secrets elided), [`views`] renders.
 
-pub mod actions;
 pub mod api;
 pub mod auth;
-pub mod data;
 pub mod format;
 pub mod gate;
 pub mod pages;
@@ -29,12 +31,12 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use auth::{Auth, AuthError};
-pub use data::Board;
+pub use redspin_queue::admin::Admin;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    pub board: Board,
+    pub admin: Admin,
     pub auth: Arc<Auth>,
 }
 

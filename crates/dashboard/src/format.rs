@@ -122,12 +122,12 @@ fn elide_headers(v: &Json) -> Json {
     }
 }
 
-/// A URL keeps its scheme, host and port; its path, query and user info
-/// go. Anything else is left as it is.
+/// A URL with a host (any scheme) keeps its scheme, host and port; its
+/// path, query and user info go. Anything else is left as it is.
 fn elide_url(s: &str) -> String {
     match url::Url::parse(s) {
-        Ok(u) if u.has_host() && matches!(u.scheme(), "http" | "https" | "ws" | "wss") => {
-            let origin = crate::handlers::webhook::origin(&u);
+        Ok(u) if u.has_host() => {
+            let origin = redspin_core::jobs::webhook::origin(&u);
             let bare = u.path() == "/" && u.query().is_none() && u.username().is_empty();
             if bare && u.password().is_none() {
                 origin
@@ -213,6 +213,10 @@ mod tests {
             (
                 json!({"url": "http://example.com"}),
                 json!({"url": "http://example.com:80"}),
+            ),
+            (
+                json!({"url": "ftp://u:pw@files.example/secret-path"}),
+                json!({"url": "ftp://files.example:21/…"}),
             ),
             (
                 json!({"headers": {"Authorization": "Bearer abc", "X-Trace": "1"}}),

@@ -3,8 +3,8 @@
 use maud::{html, Markup};
 
 use super::{action, csrf, href, job_href, page, when, Ctx};
-use crate::dashboard::data::{Entry, Page};
-use crate::dashboard::format::{preview, thousands, truncate};
+use crate::format::{preview, thousands, truncate};
+use redspin_queue::admin::{Entry, Page};
 
 /// Rows per page.
 pub const PER_PAGE: u64 = 50;

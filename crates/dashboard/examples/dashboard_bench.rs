@@ -14,11 +14,11 @@ use std::time::Instant;
 
 use redspin_core::ops::minute_of;
 use redspin_core::{Job, KeySchema, NewJob};
+use redspin_dashboard::{self as dashboard, Admin, AppState, Auth};
+use redspin_queue::now_ms;
+use redspin_queue::QueueClient;
 use redspin_testsupport::bench::Summary;
 use redspin_testsupport::TestRedis;
-use redspin_worker::dashboard::{self, AppState, Auth, Board};
-use redspin_worker::redis_ops::now_ms;
-use redspin_worker::QueueClient;
 
 const READY: usize = 100_000;
 const DEAD: usize = 10_000;
@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = AppState {
-        board: Board::new(client.clone()),
+        admin: Admin::new(client.clone()),
         auth: Arc::new(Auth::new(None, false)?),
     };
     tokio::spawn(dashboard::serve(listener, state, std::future::pending()));
@@ -112,7 +112,7 @@ where
 /// hour of per-minute counters.
 async fn fill(client: &QueueClient, schema: &KeySchema) -> anyhow::Result<()> {
     let q = schema.queue("default")?;
-    let mut conn = client.redis().connection();
+    let mut conn = client.connection().raw();
     let now = now_ms();
     let envelope = |i: usize| -> anyhow::Result<Job> {
         let payload = serde_json::json!({"url": "https://hooks.example.com/x", "n": i});
@@ -147,5 +147,5 @@ async fn fill(client: &QueueClient, schema: &KeySchema) -> anyhow::Result<()> {
 }
 
 fn thousands(n: usize) -> String {
-    redspin_worker::dashboard::format::thousands(n as u64)
+    redspin_dashboard::format::thousands(n as u64)
 }

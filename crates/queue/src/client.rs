@@ -7,8 +7,9 @@ use redspin_core::ops::{
 };
 use redspin_core::{keys::DEFAULT_QUEUE, Job, JobState, KeySchema, NewJob};
 
-use crate::error::{Result, WorkerError};
-use crate::redis_ops::{now_ms, Redis};
+use crate::connection::{Connection, Endpoint};
+use crate::error::{QueueError, Result};
+use crate::now_ms;
 
 /// Page size when walking the dead set.
 const PAGE: usize = 500;
@@ -22,30 +23,27 @@ pub enum Selection {
 
 #[derive(Clone)]
 pub struct QueueClient {
-    redis: Redis,
+    conn: Connection,
     schema: KeySchema,
 }
 
 impl QueueClient {
     pub async fn connect(url: &str, schema: KeySchema) -> Result<Self> {
-        Ok(Self::new(Redis::connect(url).await?, schema))
+        Ok(Self::new(Connection::connect(url).await?, schema))
     }
 
     /// Connects to a server or a cluster.
-    pub async fn connect_to(
-        endpoint: &crate::redis_ops::Endpoint,
-        schema: KeySchema,
-    ) -> Result<Self> {
-        let redis = Redis::open(endpoint, std::time::Duration::from_secs(5)).await?;
-        Ok(Self::new(redis, schema))
+    pub async fn connect_to(endpoint: &Endpoint, schema: KeySchema) -> Result<Self> {
+        let conn = Connection::open(endpoint, std::time::Duration::from_secs(5)).await?;
+        Ok(Self::new(conn, schema))
     }
 
-    pub fn new(redis: Redis, schema: KeySchema) -> Self {
-        Self { redis, schema }
+    pub fn new(conn: Connection, schema: KeySchema) -> Self {
+        Self { conn, schema }
     }
 
-    pub fn redis(&self) -> &Redis {
-        &self.redis
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn schema(&self) -> &KeySchema {
@@ -58,7 +56,7 @@ impl QueueClient {
         let now = now_ms();
         let job = new.into_job(uuid::Uuid::new_v4(), now)?;
         let state = self
-            .redis
+            .conn
             .run(&Enqueue {
                 queue: &q,
                 job: &job,
@@ -84,10 +82,10 @@ impl QueueClient {
         let got: u32 = redis::cmd("WAIT")
             .arg(replicas)
             .arg(timeout_ms)
-            .query_async(&mut self.redis.connection())
+            .query_async(&mut self.conn.raw())
             .await?;
         if got < replicas {
-            return Err(WorkerError::NotReplicated {
+            return Err(QueueError::NotReplicated {
                 id: id.to_owned(),
                 wanted: replicas,
                 got,
@@ -100,26 +98,18 @@ impl QueueClient {
     /// Records `queue` in the set of known queues (for `stats`).
     pub async fn register_queue(&self, queue: &str) -> Result<()> {
         let q = self.schema.queue(queue)?;
-        let _: i64 = self
-            .redis
-            .connection()
-            .sadd(self.schema.queues(), q.name())
-            .await?;
+        let _: i64 = self.conn.raw().sadd(self.schema.queues(), q.name()).await?;
         Ok(())
     }
 
     pub async fn status(&self, queue: &str, id: &str) -> Result<Option<JobStatus>> {
         let q = self.schema.queue(queue)?;
-        self.redis.run(&GetStatus { queue: &q, id }).await
+        self.conn.run(&GetStatus { queue: &q, id }).await
     }
 
     /// Every queue ever registered, plus `default`, sorted.
     pub async fn known_queues(&self) -> Result<Vec<String>> {
-        let mut names: Vec<String> = self
-            .redis
-            .connection()
-            .smembers(self.schema.queues())
-            .await?;
+        let mut names: Vec<String> = self.conn.raw().smembers(self.schema.queues()).await?;
         if !names.iter().any(|n| n == DEFAULT_QUEUE) {
             names.push(DEFAULT_QUEUE.into());
         }
@@ -129,7 +119,7 @@ impl QueueClient {
 
     pub async fn stats(&self, queue: &str) -> Result<QueueStats> {
         let q = self.schema.queue(queue)?;
-        self.redis.run(&Stats { queue: &q }).await
+        self.conn.run(&Stats { queue: &q }).await
     }
 
     /// A page of the dead set, newest first.
@@ -140,7 +130,7 @@ impl QueueClient {
         limit: usize,
     ) -> Result<Vec<DeadEntry>> {
         let q = self.schema.queue(queue)?;
-        self.redis
+        self.conn
             .run(&ListDead {
                 queue: &q,
                 offset,
@@ -174,7 +164,7 @@ impl QueueClient {
         let mut n = 0;
         for entry in self.select_dead(queue, selection).await? {
             if self
-                .redis
+                .conn
                 .run(&Revive {
                     queue: &q,
                     entry: &entry,
@@ -198,7 +188,7 @@ impl QueueClient {
         let mut n = 0;
         for chunk in entries.chunks(PAGE) {
             n += self
-                .redis
+                .conn
                 .run(&PurgeDead {
                     queue: &q,
                     entries: Some(chunk),

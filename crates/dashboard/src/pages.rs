@@ -7,12 +7,12 @@ use axum::{Extension, Form};
 use maud::Markup;
 
 use super::auth::{Auth, Viewer};
-use super::data::Set;
 use super::gate::now_secs;
 use super::params::{self, Failure, Params};
 use super::views::{self, Ctx, Section};
 use super::AppState;
-use crate::redis_ops::now_ms;
+use redspin_queue::admin::Set;
+use redspin_queue::now_ms;
 
 fn ctx<'a>(state: &AppState, viewer: &'a Viewer, section: Section, p: Option<&Params>) -> Ctx<'a> {
     Ctx {
@@ -39,7 +39,7 @@ pub async fn overview(
 ) -> Response {
     answer(
         async {
-            let ov = s.board.overview().await?;
+            let ov = s.admin.overview().await?;
             Ok(views::overview(
                 &ctx(&s, &v, Section::Overview, Some(&p)),
                 &ov,
@@ -52,7 +52,7 @@ pub async fn overview(
 pub async fn workers(State(s): State<AppState>, Extension(v): Extension<Viewer>) -> Response {
     answer(
         async {
-            let rows = s.board.workers().await?;
+            let rows = s.admin.workers().await?;
             Ok(views::workers(&ctx(&s, &v, Section::Workers, None), &rows))
         }
         .await,
@@ -78,11 +78,11 @@ pub async fn dead(
 async fn list(s: AppState, v: Viewer, p: Params, set: Set) -> Response {
     answer(
         async {
-            let sizes = s.board.set_sizes(set).await?;
+            let sizes = s.admin.set_sizes(set).await?;
             let known: Vec<String> = sizes.iter().map(|(q, _)| q.clone()).collect();
             let queue = params::queue(&p, &known)?;
             let page = s
-                .board
+                .admin
                 .page(&queue, set, params::offset(&p)?, views::PER_PAGE)
                 .await?;
             Ok(match set {
@@ -108,7 +108,7 @@ pub async fn confirm(
                 Some(a @ ("retry-all" | "purge-all")) => a,
                 _ => return Err(Failure::bad("action must be retry-all or purge-all")),
             };
-            let total = s.board.page(&queue, Set::Dead, 0, 1).await?.total;
+            let total = s.admin.page(&queue, Set::Dead, 0, 1).await?.total;
             Ok(views::confirm(
                 &ctx(&s, &v, Section::Dead, None),
                 &queue,
@@ -128,7 +128,7 @@ pub async fn job(
     let c = ctx(&s, &v, Section::Job, Some(&p));
     let result = async {
         let id = params::job_id(p.get("id"))?;
-        Ok(match s.board.job(&id).await? {
+        Ok(match s.admin.job(&id).await? {
             Some(view) => views::job(&c, &view).into_response(),
             None => (StatusCode::NOT_FOUND, views::not_found(&c, &id)).into_response(),
         })
@@ -165,13 +165,13 @@ pub async fn act(
     let result = async {
         let action = params::action(uri.path(), &form)?;
         let queue = params::queue(&form, &[])?;
-        let outcome = s.board.act(&queue, &action).await?;
+        let outcome = s.admin.act(&queue, &action).await?;
         tracing::info!(
             action = action.name(), queue = %queue, job = action.job_id().unwrap_or("-"),
             affected = outcome.affected, by = %v.who, "dashboard action"
         );
         let back = match action {
-            super::actions::Action::RunNow { .. } => "/scheduled",
+            redspin_queue::admin::Action::RunNow { .. } => "/scheduled",
             _ => "/dead",
         };
         let to = views::href(

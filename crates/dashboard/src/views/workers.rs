@@ -3,8 +3,8 @@
 use maud::{html, Markup};
 
 use super::{job_href, page, when, Ctx};
-use crate::dashboard::data::WorkerRow;
-use crate::dashboard::format::span;
+use crate::format::span;
+use redspin_queue::admin::WorkerRow;
 
 pub fn workers(ctx: &Ctx, rows: &[WorkerRow]) -> Markup {
     let live = rows.iter().filter(|r| r.alive).count();

@@ -1,5 +1,6 @@
-//! Runs core operations over redis-rs: converts the core's commands and
-//! replies, and sends script calls as `EVALSHA` with an `EVAL` fallback.
+//! The connection to Redis: runs core operations over redis-rs (converts
+//! the core's commands and replies, and sends script calls as `EVALSHA`
+//! with an `EVAL` fallback).
 //!
 //! One Redis server, or a Redis Cluster ([`Endpoint::cluster`]): the cluster
 //! client follows `MOVED`/`ASK` and refreshes its view of the slots after a
@@ -14,7 +15,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture};
 use redspin_core::{Arg, Command, Op, Request, Value};
 
-use crate::error::{Result, WorkerError};
+use crate::error::{QueueError, Result};
 
 /// Where Redis is: one server's URL, or with `cluster` a comma-separated
 /// list of seed nodes (`redis://` or `rediss://`).
@@ -49,16 +50,16 @@ impl Endpoint {
 /// A connection to one server or to a cluster; cheap to clone (clones share
 /// multiplexed connections).
 #[derive(Clone)]
-pub enum Conn {
+pub enum RawConnection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
 }
 
-impl ConnectionLike for Conn {
+impl ConnectionLike for RawConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, redis::Value> {
         match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
+            RawConnection::Single(c) => c.req_packed_command(cmd),
+            RawConnection::Cluster(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -69,15 +70,15 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<redis::Value>> {
         match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            RawConnection::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            RawConnection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
+            RawConnection::Single(c) => c.get_db(),
+            RawConnection::Cluster(c) => c.get_db(),
         }
     }
 }
@@ -85,11 +86,11 @@ impl ConnectionLike for Conn {
 /// A self-reconnecting Redis connection (cheap to clone; requests from all
 /// clones are pipelined on one multiplexed connection per server).
 #[derive(Clone)]
-pub struct Redis {
-    conn: Conn,
+pub struct Connection {
+    conn: RawConnection,
 }
 
-impl Redis {
+impl Connection {
     /// Connects with a response timeout suited to short commands and scripts.
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with_timeout(url, Duration::from_secs(5)).await
@@ -112,12 +113,12 @@ impl Redis {
                 .set_max_delay(Duration::from_millis(500));
             let conn = client.get_connection_manager_with_config(config).await?;
             return Ok(Self {
-                conn: Conn::Single(conn),
+                conn: RawConnection::Single(conn),
             });
         }
         let seeds = endpoint.urls();
         if seeds.is_empty() {
-            return Err(WorkerError::Config(
+            return Err(QueueError::Config(
                 "--redis-url names no cluster seed node".into(),
             ));
         }
@@ -128,7 +129,7 @@ impl Redis {
             .build()?;
         let conn = client.get_async_connection().await?;
         Ok(Self {
-            conn: Conn::Cluster(conn),
+            conn: RawConnection::Cluster(conn),
         })
     }
 
@@ -143,7 +144,7 @@ impl Redis {
         match request {
             Request::Command(cmd) => self.command(&cmd).await,
             Request::Script(call) => match self.command(&call.evalsha()).await {
-                Err(crate::WorkerError::Redis(e))
+                Err(QueueError::Redis(e))
                     if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
                 {
                     self.command(&call.eval()).await
@@ -160,7 +161,7 @@ impl Redis {
     }
 
     /// The underlying connection, for commands the core does not describe.
-    pub fn connection(&self) -> Conn {
+    pub fn raw(&self) -> RawConnection {
         self.conn.clone()
     }
 }
@@ -200,12 +201,4 @@ pub fn from_value(v: redis::Value) -> Value {
         redis::Value::Attribute { data, .. } => from_value(*data),
         other => Value::Bytes(format!("{other:?}").into_bytes()),
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }

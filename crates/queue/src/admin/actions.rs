@@ -6,9 +6,9 @@
 use redspin_core::ops::{DeadEntry, PurgeDead, Revive, RunNow};
 use serde::Serialize;
 
-use super::data::{Board, Set};
+use super::{Admin, Entry, Set};
 use crate::error::Result;
-use crate::redis_ops::now_ms;
+use crate::now_ms;
 
 /// One action an operator asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +61,13 @@ pub struct Outcome {
     pub affected: usize,
 }
 
-impl Board {
+impl Admin {
     pub async fn act(&self, queue: &str, action: &Action) -> Result<Outcome> {
         let q = self.queue(queue)?;
         let client = self.client();
         let affected = match action {
             Action::RunNow { id, at } => match self.find(&q, Set::Scheduled, id, *at).await? {
-                Some(super::data::Entry {
+                Some(Entry {
                     raw,
                     job: Some(job),
                     ..
@@ -78,7 +78,7 @@ impl Board {
                         job: &job,
                         now_ms: now_ms(),
                     };
-                    usize::from(client.redis().run(&op).await?)
+                    usize::from(client.connection().run(&op).await?)
                 }
                 _ => 0,
             },
@@ -89,7 +89,7 @@ impl Board {
                         entry: &entry,
                         now_ms: now_ms(),
                     };
-                    usize::from(client.redis().run(&op).await?)
+                    usize::from(client.connection().run(&op).await?)
                 }
                 None => 0,
             },
@@ -100,7 +100,7 @@ impl Board {
                         queue: &q,
                         entries: Some(&entries),
                     };
-                    client.redis().run(&op).await?
+                    client.connection().run(&op).await?
                 }
                 None => 0,
             },
@@ -108,7 +108,7 @@ impl Board {
             // One DEL: unreadable members go too.
             Action::PurgeAll => {
                 client
-                    .redis()
+                    .connection()
                     .run(&PurgeDead {
                         queue: &q,
                         entries: None,
@@ -148,7 +148,7 @@ impl Board {
                 entry: &entry,
                 now_ms: now_ms(),
             };
-            revived += usize::from(self.client().redis().run(&op).await?);
+            revived += usize::from(self.client().connection().run(&op).await?);
         }
         Ok(revived)
     }
@@ -160,7 +160,7 @@ impl Board {
         at: u64,
     ) -> Result<Option<DeadEntry>> {
         Ok(match self.find(q, Set::Dead, id, at).await? {
-            Some(super::data::Entry {
+            Some(Entry {
                 raw,
                 job: Some(job),
                 ..

@@ -4,8 +4,8 @@ use maud::{html, Markup};
 use serde::Serialize;
 
 use super::{chart, count, href, page, Ctx};
-use crate::dashboard::data::{Overview, QueueRow, OVERDUE_MS};
-use crate::dashboard::format::{span, thousands};
+use crate::format::{span, thousands};
+use redspin_queue::admin::{Overview, QueueRow, OVERDUE_MS};
 
 /// A ready job waiting longer than this is reported as late.
 pub const LATE_MS: u64 = 60_000;

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::actions::Action;
 use super::gate::refuse;
 use super::views::PER_PAGE;
-use crate::WorkerError;
+use redspin_queue::admin::Action;
+use redspin_queue::QueueError;
 
 /// Highest page number accepted.
 const MAX_PAGE: u64 = 1_000_000;
@@ -37,14 +37,14 @@ impl Failure {
     }
 }
 
-impl From<WorkerError> for Failure {
-    fn from(e: WorkerError) -> Self {
+impl From<QueueError> for Failure {
+    fn from(e: QueueError) -> Self {
         match e {
-            WorkerError::Core(
+            QueueError::Core(
                 c @ (redspin_core::CoreError::InvalidName { .. }
                 | redspin_core::CoreError::InvalidJob(_)),
             ) => Failure::bad(c.to_string()),
-            WorkerError::Redis(r) => Failure {
+            QueueError::Redis(r) => Failure {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 message: format!("Redis is unavailable: {r}"),
             },

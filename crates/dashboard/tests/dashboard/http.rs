@@ -102,11 +102,11 @@ async fn without_a_token_it_serves_loopback_only() {
     assert!(body["error"].as_str().unwrap().contains("loopback"));
     // And it refuses to listen anywhere but loopback.
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
-    let state = redspin_worker::dashboard::AppState {
-        board: redspin_worker::dashboard::Board::new(dash.client.clone()),
-        auth: std::sync::Arc::new(redspin_worker::dashboard::Auth::new(None, false).unwrap()),
+    let state = redspin_dashboard::AppState {
+        admin: redspin_dashboard::Admin::new(dash.client.clone()),
+        auth: std::sync::Arc::new(redspin_dashboard::Auth::new(None, false).unwrap()),
     };
-    let err = redspin_worker::dashboard::serve(listener, state, async {})
+    let err = redspin_dashboard::serve(listener, state, async {})
         .await
         .unwrap_err();
     assert!(err.to_string().contains("without a token"), "{err}");
@@ -183,7 +183,7 @@ async fn actions_need_the_session_csrf_token_and_really_move_jobs() {
 
     // Retry all, after a confirmation page that shows the count.
     enqueue(c, "default", "doomed", 4, 0).await;
-    c.dead_retry("default", &redspin_worker::Selection::All)
+    c.dead_retry("default", &redspin_queue::Selection::All)
         .await
         .unwrap();
     work(&dash, "default", 0, 5).await;
@@ -449,7 +449,7 @@ async fn overview_workers_and_jobs_show_what_redis_holds() {
 async fn odd_bytes_in_redis_do_not_break_a_page() {
     let dash = Dash::start(Some(TOKEN)).await;
     let q = dash.client.schema().queue("default").unwrap();
-    let mut r = dash.client.redis().connection();
+    let mut r = dash.client.connection().raw();
     let _: () = redis::pipe()
         .zadd(q.dead(), "not json \u{0}\u{7f}", 5)
         .zadd(q.scheduled(), "{\"id\": 5}", 6)
@@ -458,9 +458,7 @@ async fn odd_bytes_in_redis_do_not_break_a_page() {
         .set(q.heartbeat("ghost"), "{\"pid\": \"many\"}")
         .rpush(q.processing("ghost"), "\u{1}")
         .hset(
-            q.minute(redspin_core::ops::minute_of(
-                redspin_worker::redis_ops::now_ms(),
-            )),
+            q.minute(redspin_core::ops::minute_of(redspin_queue::now_ms())),
             "done",
             "lots",
         )
@@ -485,5 +483,46 @@ async fn odd_bytes_in_redis_do_not_break_a_page() {
     assert!(dead.contains("unreadable entry"));
     let (_, workers) = dash.get("/workers", &cookie).await;
     assert!(workers.contains("unreadable envelope"));
+    dash.stop().await;
+}
+
+/// A job whose payload the worker would refuse (enqueued around the
+/// client's check) says so on its page, in the core's words.
+#[tokio::test]
+async fn a_payload_the_worker_will_refuse_is_flagged() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let q = dash.client.schema().queue("default").unwrap();
+    let now = redspin_queue::now_ms();
+    let job = redspin_core::Job {
+        id: "00000000-0000-4000-8000-000000000001".into(),
+        kind: "webhook".into(),
+        payload: serde_json::json!({"url": "ftp://files.example/secret-path"}),
+        attempts: 0,
+        max_attempts: 3,
+        enqueued_at: now,
+        run_at: now + 600_000,
+        last_error: None,
+    };
+    let op = redspin_core::ops::Enqueue {
+        queue: &q,
+        job: &job,
+        now_ms: now,
+    };
+    dash.client.connection().run(&op).await.unwrap();
+    let cookie = dash.sign_in().await;
+    let (status, page) = dash.get(&format!("/job?id={}", job.id), &cookie).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(
+            "The worker will refuse this payload: payload.url: must be http or https, got ftp"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("secret-path"), "the path is elided");
+    let ok = redspin_core::NewJob::new("webhook", serde_json::json!({"url": "https://x.example/"}))
+        .delay_ms(600_000);
+    let (fine, _) = dash.client.enqueue("default", ok).await.unwrap();
+    let (_, page) = dash.get(&format!("/job?id={}", fine.id), &cookie).await;
+    assert!(!page.contains("will refuse"), "{page}");
     dash.stop().await;
 }

@@ -1,15 +1,14 @@
 //! The dashboard in a real browser: headless Chromium from the system
 //! packages (`chromium`, `chromium-driver`), driven over WebDriver. Signs
-//! in, compares the overview with `redspin-worker stats --json`, retries a
-//! dead job by clicking, searches a job id, watches the live refresh, and
-//! checks the layout on a phone-sized window. Screenshots are saved under
+//! in, compares the overview with the queue's stats (what `redspin-worker
+//! stats --json` prints), retries a dead job by clicking, searches a job
+//! id, watches the live refresh, and checks the layout on a phone-sized
+//! window. Screenshots are saved under
 //! `target/dashboard-screenshots/`.
 //!
 //! Without Chromium the test says SKIPPED and passes, unless
 //! `REDSPIN_REQUIRE_BROWSER=1` (CI) makes that a failure; `scripts/test`
 //! installs both packages.
-
-use std::process::Command;
 
 use fantoccini::Locator;
 use redspin_testsupport::browser::Browser;
@@ -20,25 +19,15 @@ use super::support::*;
 
 const SHOTS: &str = "dashboard-screenshots";
 
-/// `redspin-worker stats --json`, run as a user would.
-fn cli_stats(dash: &Dash) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
-        .args([
-            "--redis-url",
-            dash.redis.url(),
-            "--prefix",
-            &dash.redis.prefix,
-            "stats",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+/// What `redspin-worker stats --json` prints: every known queue's stats,
+/// read through the queue library the command uses.
+async fn stats_json(dash: &Dash) -> Vec<Value> {
+    let c = &dash.client;
+    let mut all = Vec::new();
+    for q in c.known_queues().await.unwrap() {
+        all.push(serde_json::to_value(c.stats(&q).await.unwrap()).unwrap());
+    }
+    all
 }
 
 #[tokio::test]
@@ -79,7 +68,7 @@ async fn an_operator_signs_in_retries_a_dead_job_and_finds_a_job() {
     assert!(!b.current_url().await.unwrap().as_str().contains(TOKEN));
 
     // The overview's counts are the CLI's.
-    for q in cli_stats(&dash) {
+    for q in stats_json(&dash).await {
         let name = q["queue"].as_str().unwrap();
         for k in ["ready", "scheduled", "processing", "dead", "done"] {
             let shown = browser

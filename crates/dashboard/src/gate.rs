@@ -21,7 +21,7 @@ fn public(path: &str) -> bool {
 
 /// Seconds since the Unix epoch (session cookies count in seconds).
 pub fn now_secs() -> u64 {
-    crate::redis_ops::now_ms() / 1000
+    redspin_queue::now_ms() / 1000
 }
 
 /// An error answer: JSON under `/api/`, a short page elsewhere.
@@ -32,7 +32,7 @@ pub fn refuse(api: bool, status: StatusCode, message: &str) -> Response {
         let ctx = super::views::Ctx {
             viewer: None,
             signed_in: false,
-            now: crate::redis_ops::now_ms(),
+            now: redspin_queue::now_ms(),
             section: super::views::Section::SignIn,
             notice: None,
         };

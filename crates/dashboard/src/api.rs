@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::data::{Page, Set};
 use super::format::elide;
 use super::params::{self, Failure, Params};
 use super::views::{self, PER_PAGE};
 use super::AppState;
+use redspin_queue::admin::{Page, Set};
 
 fn answer(result: Result<Value, Failure>) -> Response {
     match result {
@@ -24,14 +24,14 @@ fn answer(result: Result<Value, Failure>) -> Response {
 
 pub async fn overview(State(s): State<AppState>) -> Response {
     answer(async {
-        let ov = s.board.overview().await?;
+        let ov = s.admin.overview().await?;
         let problems = views::problems(&ov.queues);
         Ok(json!({ "now": ov.now, "queues": ov.queues, "throughput": ov.throughput, "problems": problems }))
     }.await)
 }
 
 pub async fn workers(State(s): State<AppState>) -> Response {
-    answer(async { Ok(json!({ "workers": s.board.workers().await? })) }.await)
+    answer(async { Ok(json!({ "workers": s.admin.workers().await? })) }.await)
 }
 
 pub async fn scheduled(State(s): State<AppState>, Query(p): Query<Params>) -> Response {
@@ -45,10 +45,10 @@ pub async fn dead(State(s): State<AppState>, Query(p): Query<Params>) -> Respons
 async fn list(s: AppState, p: Params, set: Set) -> Response {
     answer(
         async {
-            let known = s.board.queues().await?;
+            let known = s.admin.queues().await?;
             let queue = params::queue(&p, &known)?;
             let page = s
-                .board
+                .admin
                 .page(&queue, set, params::offset(&p)?, PER_PAGE)
                 .await?;
             Ok(page_json(&page))
@@ -79,7 +79,7 @@ fn page_json(page: &Page) -> Value {
 pub async fn job(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let result = async {
         let id = params::job_id(Some(&id))?;
-        match s.board.job(&id).await? {
+        match s.admin.job(&id).await? {
             Some(v) => {
                 let payload = v.envelope.as_ref().map(|j| elide(&j.payload));
                 Ok(json!({ "status": v.status, "at": v.at, "payload": payload }))
