@@ -144,14 +144,14 @@ impl Metrics {
                     }
                 }
                 Ok(Err(e)) => {
-                    tracing::warn!(queue = q.name(), error = %e, "queue depth unavailable")
+                    tracing::warn!(queue = q.name(), error = %redspin_core::error::Chain(&e), "queue depth unavailable")
                 }
                 Err(_) => tracing::warn!(queue = q.name(), "queue depth timed out"),
             }
         }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
-            tracing::error!(error = %e, "metrics encoding failed");
+            tracing::error!(error = %redspin_core::error::Chain(&e), "metrics encoding failed");
         }
         out
     }

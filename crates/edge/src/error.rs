@@ -12,7 +12,7 @@ pub enum EdgeError {
     #[error(transparent)]
     Core(#[from] CoreError),
     /// A value that could not be encoded.
-    #[error("encoding: {0}")]
+    #[error("encoding a value failed")]
     Encode(#[from] serde_json::Error),
     /// The system's random source failed.
     #[error("random source: {0}")]

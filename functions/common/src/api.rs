@@ -1,6 +1,6 @@
-//! Requests, responses and errors shared by the route groups, over the
-//! `http` crate's types (the `platform` backends convert to and from each
-//! spin-sdk's).
+//! The entry point every component shares ([`serve`]), and the responses
+//! and errors of the route groups, over the `http` crate's types (the
+//! `platform` backends convert to and from each spin-sdk's).
 
 use std::future::Future;
 
@@ -9,11 +9,7 @@ use http::HeaderMap;
 use serde::Serialize;
 
 use crate::config::Config;
-
-/// A request with its whole body (read within [`MAX_BODY_BYTES`]).
-pub type Request = http::Request<Vec<u8>>;
-/// A response with its whole body.
-pub type Response = http::Response<Vec<u8>>;
+use crate::context::{Ctx, Request, Response};
 
 /// Largest request body the app reads (every body it takes is JSON). Spin
 /// sets no limit of its own: it hands the component the body as a stream.
@@ -42,13 +38,14 @@ pub fn check_declared_length(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// A component's entry point, behind its backend's: its settings (500
 /// naming the variable when one does not parse), the request (`read`,
-/// within the body limit), the guard, then the route group's handler.
+/// within the body limit), the guard, then the route group's handler with
+/// the request's [`Ctx`].
 pub async fn serve<F, Fut>(
     read: impl Future<Output = Result<Request, ApiError>>,
     handler: F,
 ) -> Response
 where
-    F: FnOnce(Request, Config) -> Fut,
+    F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = Response>,
 {
     let config = match Config::load().await {
@@ -59,8 +56,9 @@ where
         Ok(req) => req,
         Err(e) => return e.into_response(),
     };
-    match guard(&req, &config) {
-        Ok(()) => handler(req, config).await,
+    let ctx = Ctx::new(req, config);
+    match guard(&ctx) {
+        Ok(()) => handler(ctx).await,
         Err(e) => e.into_response(),
     }
 }
@@ -69,25 +67,25 @@ where
 /// it over as the request URI's authority rather than a `Host` header;
 /// where a host leaves the URI without one (a WASIp3 request may), the
 /// `Host` header is the same thing.
-fn authority(req: &Request) -> Option<&str> {
-    let from_uri = req.uri().authority().map(|a| a.as_str());
+fn authority(ctx: &Ctx) -> Option<&str> {
+    let from_uri = ctx.req.uri().authority().map(|a| a.as_str());
     from_uri
-        .or_else(|| header(req, "host"))
+        .or_else(|| ctx.header("host"))
         .filter(|a| !a.is_empty())
 }
 
 /// Cross-site requests and non-JSON bodies, refused before any route.
-fn guard(req: &Request, config: &Config) -> Result<(), ApiError> {
-    let method = req.method().to_string();
+fn guard(ctx: &Ctx) -> Result<(), ApiError> {
+    let method = ctx.req.method().to_string();
     let facts = crate::guard::Facts {
         method: &method,
-        content_type: header(req, "content-type"),
-        body_len: req.body().len(),
-        has_session_cookie: crate::principal::cookie(req, config).is_some_and(|c| !c.is_empty()),
-        origin: header(req, "origin"),
-        sec_fetch_site: header(req, "sec-fetch-site"),
-        host: authority(req),
-        https: config.cookie_secure,
+        content_type: ctx.header("content-type"),
+        body_len: ctx.req.body().len(),
+        has_session_cookie: ctx.session_id().is_some_and(|c| !c.is_empty()),
+        origin: ctx.header("origin"),
+        sec_fetch_site: ctx.header("sec-fetch-site"),
+        host: authority(ctx),
+        https: ctx.config.cookie_secure,
     };
     crate::guard::check(&facts).map_err(|r| match r {
         crate::guard::Refusal::CrossSite => ApiError::new(403, "cross-site request refused"),
@@ -123,7 +121,7 @@ impl ApiError {
     }
     /// Redis is needed and unavailable.
     pub fn unavailable(what: &str, e: &redspin_edge::EdgeError) -> Self {
-        eprintln!("{what} unavailable: {e}");
+        eprintln!("{what} unavailable: {}", redspin_core::error::Chain(e));
         Self::new(503, format!("{what} unavailable, try again shortly"))
     }
     /// A database failure (logged; the client gets no details).
@@ -173,23 +171,6 @@ pub fn set_header(resp: &mut Response, name: &str, value: impl Into<String>) {
         }
         _ => eprintln!("response header {name:?} dropped: not a valid header"),
     }
-}
-
-/// The path's segments after the leading `/`, without empty ones.
-pub fn segments(req: &Request) -> Vec<&str> {
-    req.uri()
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// A request header's value. When the header came more than once, the
-/// last one: Spin appends what it sets (`spin-client-addr`, `spin-path-*`)
-/// after whatever the client sent under the same name.
-pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    let last = req.headers().get_all(name).iter().next_back()?;
-    last.to_str().ok()
 }
 
 /// Runs a route group's handler and turns errors into JSON answers.

@@ -1,23 +1,22 @@
 //! `/auth`: login, the current user, logout, logout everywhere.
 
 use http::Method;
-use redspin_edge::{now_ms, Counter, Decision, SessionCookie, SessionId, SessionStore, Throttle};
+use redspin_edge::{now_ms, Counter, Decision, SessionId, Throttle};
 
-use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
-use crate::config::Config;
+use crate::api::{self, json, set_header, ApiError, ApiResult};
+use crate::context::{Ctx, Response};
 use crate::platform::SpinRedis;
-use crate::principal::{self, Redis};
+use crate::principal::{self, session_store};
 use crate::{db, ids, password, validate};
 
-pub async fn handle(req: Request, config: Config) -> Response {
-    let config = &config;
-    let segs = api::segments(&req);
-    let redis = principal::connect(config).await;
-    let mut resp = api::respond(match (req.method(), segs.as_slice()) {
-        (&Method::POST, ["auth", "login"]) => login(&req, config, &redis).await,
-        (&Method::GET, ["auth", "me"]) => me(&req, config, &redis).await,
-        (&Method::POST, ["auth", "logout"]) => logout(&req, config, &redis).await,
-        (&Method::POST, ["auth", "logout-all"]) => logout_all(&req, config, &redis).await,
+pub async fn handle(ctx: Ctx) -> Response {
+    let ctx = &ctx;
+    let segs = ctx.segments();
+    let mut resp = api::respond(match (ctx.req.method(), segs.as_slice()) {
+        (&Method::POST, ["auth", "login"]) => login(ctx).await,
+        (&Method::GET, ["auth", "me"]) => me(ctx).await,
+        (&Method::POST, ["auth", "logout"]) => logout(ctx).await,
+        (&Method::POST, ["auth", "logout-all"]) => logout_all(ctx).await,
         (_, ["auth", "me"]) => Err(api::method_not_allowed("GET")),
         (_, ["auth", "login" | "logout" | "logout-all"]) => Err(api::method_not_allowed("POST")),
         _ => Err(api::not_found()),
@@ -27,27 +26,13 @@ pub async fn handle(req: Request, config: Config) -> Response {
     resp
 }
 
-fn store<'a>(config: &Config, redis: &'a Redis) -> Result<SessionStore<&'a SpinRedis>, ApiError> {
-    let redis = redis
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("session store", e))?;
-    Ok(SessionStore::new(
-        redis,
-        config.keys.clone(),
-        config.sessions.clone(),
-    ))
-}
-
-fn cookie(config: &Config) -> SessionCookie {
-    principal::session_cookie(config)
-}
-
-async fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let body: validate::Login = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
-    let store = store(config, redis)?;
+async fn login(ctx: &Ctx) -> ApiResult {
+    let body: validate::Login =
+        validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
+    let store = session_store(ctx).await?;
     // Throttled before the password is checked, so a locked-out pair
     // learns nothing, not even from the right password.
-    let attempt = LoginAttempt::take(req, config, redis, &body.email).await?;
+    let attempt = LoginAttempt::take(ctx, &body.email).await?;
     let conn = db::open().await?;
     let found = match validate::email(&body.email) {
         Ok(email) => db::user_by_email(&conn, &email).await?,
@@ -65,10 +50,7 @@ async fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
     };
     attempt.succeeded().await;
     // No fixation: a session presented at login ends here.
-    if let Some(old) = principal::cookie(req, config)
-        .as_deref()
-        .and_then(SessionId::parse)
-    {
+    if let Some(old) = ctx.session_id().and_then(SessionId::parse) {
         store
             .destroy(&old)
             .await
@@ -78,54 +60,61 @@ async fn login(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
         .create(user.id)
         .await
         .map_err(|e| ApiError::unavailable("session store", &e))?;
-    let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
+    let max_age = session.cookie_max_age(ctx.config.sessions.idle, now_ms());
     let mut resp = json(200, user);
-    set_header(&mut resp, "set-cookie", cookie(config).set(&id, max_age));
+    set_header(
+        &mut resp,
+        "set-cookie",
+        ctx.session_cookie().set(&id, max_age),
+    );
     Ok(resp)
 }
 
-async fn me(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (session, id) = principal::user(req, config, redis).await?;
+async fn me(ctx: &Ctx) -> ApiResult {
+    let (session, id) = principal::user(ctx).await?;
     let conn = db::open().await?;
     match db::user(&conn, session.user_id).await? {
         Some(u) => {
             // The session slid in Redis; the cookie slides with it.
-            let max_age = session.cookie_max_age(config.sessions.idle, now_ms());
+            let max_age = session.cookie_max_age(ctx.config.sessions.idle, now_ms());
             let mut resp = json(200, &u);
-            set_header(&mut resp, "set-cookie", cookie(config).set(&id, max_age));
+            set_header(
+                &mut resp,
+                "set-cookie",
+                ctx.session_cookie().set(&id, max_age),
+            );
             Ok(resp)
         }
         None => Err(ApiError::new(401, "session expired")),
     }
 }
 
-async fn logout(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    if let Some(id) = principal::cookie(req, config)
-        .as_deref()
-        .and_then(SessionId::parse)
-    {
-        store(config, redis)?
+async fn logout(ctx: &Ctx) -> ApiResult {
+    if let Some(id) = ctx.session_id().and_then(SessionId::parse) {
+        session_store(ctx)
+            .await?
             .destroy(&id)
             .await
             .map_err(|e| ApiError::unavailable("session store", &e))?;
     }
-    Ok(logged_out(config))
+    Ok(logged_out(ctx))
 }
 
-async fn logout_all(req: &Request, config: &Config, redis: &Redis) -> ApiResult {
-    let (session, _) = principal::user(req, config, redis).await?;
-    store(config, redis)?
+async fn logout_all(ctx: &Ctx) -> ApiResult {
+    let (session, _) = principal::user(ctx).await?;
+    session_store(ctx)
+        .await?
         .destroy_all(session.user_id)
         .await
         .map_err(|e| ApiError::unavailable("session store", &e))?;
-    Ok(logged_out(config))
+    Ok(logged_out(ctx))
 }
 
 /// 204 with a cookie that makes the browser forget the session.
-fn logged_out(config: &Config) -> Response {
+fn logged_out(ctx: &Ctx) -> Response {
     let mut resp = http::Response::new(Vec::new());
     *resp.status_mut() = http::StatusCode::NO_CONTENT;
-    set_header(&mut resp, "set-cookie", cookie(config).clear());
+    set_header(&mut resp, "set-cookie", ctx.session_cookie().clear());
     resp
 }
 
@@ -140,19 +129,16 @@ struct LoginAttempt<'a> {
 impl<'a> LoginAttempt<'a> {
     /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
     /// is away: an outage never lifts the limits).
-    async fn take(
-        req: &Request,
-        config: &Config,
-        redis: &'a Redis,
-        email: &str,
-    ) -> Result<Self, ApiError> {
-        let redis = redis
+    async fn take(ctx: &'a Ctx, email: &str) -> Result<Self, ApiError> {
+        let redis = ctx
+            .redis()
+            .await
             .as_ref()
             .map_err(|e| ApiError::unavailable("session store", e))?;
-        let throttle = Throttle::new(redis, config.keys.clone());
-        let l = &config.limits;
+        let throttle = Throttle::new(redis, ctx.config.keys.clone());
+        let l = &ctx.config.limits;
         let email = ids::email_id(email);
-        let addr = ids::client_ip(api::header(req, "spin-client-addr"));
+        let addr = ids::client_ip(ctx.header("spin-client-addr"));
         let pair = throttle.counter(
             "login-pair",
             &format!("{email}|{addr}"),

@@ -24,7 +24,10 @@
 //! - `platform`: the one module per spin-sdk generation (features
 //!   `spin-sdk-5`, the default, and `spin-sdk-6`, mutually exclusive):
 //!   the entry point, SQLite, variables.
-//! - `api`: JSON responses, errors (`{"error": "..."}`), request helpers.
+//! - `context`: the request's [`Ctx`](context::Ctx), built once in
+//!   `api::serve`: request, settings, one Redis connection.
+//! - `api`: the shared entry point, JSON responses and errors
+//!   (`{"error": "..."}`).
 //! - `db`: the SQLite database of record (`default`).
 //! - `principal`: who is asking (session cookie or admin token).
 //! - `users`, `posts`, `auth`, `tasks`: the route groups.
@@ -42,6 +45,8 @@ pub mod validate;
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod auth;
+#[cfg(target_arch = "wasm32")]
+pub mod context;
 #[cfg(target_arch = "wasm32")]
 pub mod db;
 #[cfg(target_arch = "wasm32")]

@@ -5,19 +5,19 @@
 use http::Method;
 use redspin_edge::{Cache, CachePolicy, CacheStatus, CachedPage};
 
-use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
-use crate::config::Config;
-use crate::principal::{self, is_admin};
+use crate::api::{self, json, set_header, ApiError, ApiResult};
+use crate::context::{Ctx, Response};
+use crate::principal::is_admin;
 use crate::{db, html, validate};
 
-pub async fn handle(req: Request, config: Config) -> Response {
-    let config = &config;
-    let segs = api::segments(&req);
-    let read = matches!(*req.method(), Method::GET | Method::HEAD);
-    api::respond(match (req.method(), segs.as_slice()) {
-        (_, ["posts"]) if read => get(&req, Page::List, config).await,
-        (_, ["posts", slug]) if read => get(&req, Page::Post(slug), config).await,
-        (&Method::PUT, ["posts", slug]) => put(&req, slug, config).await,
+pub async fn handle(ctx: Ctx) -> Response {
+    let ctx = &ctx;
+    let segs = ctx.segments();
+    let read = matches!(*ctx.req.method(), Method::GET | Method::HEAD);
+    api::respond(match (ctx.req.method(), segs.as_slice()) {
+        (_, ["posts"]) if read => get(ctx, Page::List).await,
+        (_, ["posts", slug]) if read => get(ctx, Page::Post(slug)).await,
+        (&Method::PUT, ["posts", slug]) => put(ctx, slug).await,
         (_, ["posts"]) => Err(api::method_not_allowed("GET, HEAD")),
         (_, ["posts", _]) => Err(api::method_not_allowed("GET, HEAD, PUT")),
         _ => Err(api::not_found()),
@@ -64,22 +64,18 @@ async fn render_page(page: Page<'_>) -> Result<CachedPage, ApiError> {
     })
 }
 
-async fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
+async fn get(ctx: &Ctx, page: Page<'_>) -> ApiResult {
+    let config = &ctx.config;
     let key = match page {
         Page::List => LIST_KEY.to_owned(),
         Page::Post(slug) if validate::slug(slug).is_ok() => page_key(slug),
         Page::Post(slug) => {
-            return Ok(page_response(
-                req,
-                not_found(slug),
-                CacheStatus::Bypass,
-                config,
-            ));
+            return Ok(page_response(ctx, not_found(slug), CacheStatus::Bypass));
         }
     };
-    let (page, status) = match principal::connect(config).await {
+    let (page, status) = match ctx.redis().await {
         Ok(redis) => {
-            let cache = Cache::new(&redis, config.keys.clone());
+            let cache = Cache::new(redis, config.keys.clone());
             let policy = CachePolicy::new(config.page_ttl).tag("pages");
             // A "not found" page lives negative_ttl: unknown slugs cost
             // little and leave nothing behind for long.
@@ -97,27 +93,22 @@ async fn get(req: &Request, page: Page<'_>, config: &Config) -> ApiResult {
         }
         Err(_) => (render_page(page).await?, CacheStatus::Bypass),
     };
-    Ok(page_response(req, page, status, config))
+    Ok(page_response(ctx, page, status))
 }
 
-fn page_response(
-    req: &Request,
-    page: CachedPage,
-    status: CacheStatus,
-    config: &Config,
-) -> Response {
+fn page_response(ctx: &Ctx, page: CachedPage, status: CacheStatus) -> Response {
     let max_age = if page.status == 200 {
-        config.page_ttl.as_secs().min(60)
+        ctx.config.page_ttl.as_secs().min(60)
     } else {
         0
     };
-    let unchanged = page.status == 200 && page.not_modified(api::header(req, "if-none-match"));
+    let unchanged = page.status == 200 && page.not_modified(ctx.header("if-none-match"));
     let mut resp = if unchanged {
         let mut r = http::Response::new(Vec::new());
         *r.status_mut() = http::StatusCode::NOT_MODIFIED;
         r
     } else {
-        let body = if req.method() == Method::HEAD {
+        let body = if ctx.req.method() == Method::HEAD {
             Vec::new()
         } else {
             page.body.into_bytes()
@@ -138,20 +129,23 @@ fn page_response(
     resp
 }
 
-async fn put(req: &Request, slug: &str, config: &Config) -> ApiResult {
-    if !is_admin(req, config) {
+async fn put(ctx: &Ctx, slug: &str) -> ApiResult {
+    if !is_admin(ctx) {
         return Err(ApiError::new(401, "admin token required"));
     }
     let slug = validate::slug(slug).map_err(ApiError::bad_request)?;
-    let body: validate::PutPost = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+    let body: validate::PutPost =
+        validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::bad_request("title must be 1 to 200 characters"));
     }
-    let redis = principal::connect(config)
+    let redis = ctx
+        .redis()
         .await
-        .map_err(|e| ApiError::unavailable("cache", &e))?;
-    let cache = Cache::new(&redis, config.keys.clone());
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("cache", e))?;
+    let cache = Cache::new(redis, ctx.config.keys.clone());
     cache
         .invalidate(&[&page_key(slug)])
         .await

@@ -2,19 +2,10 @@
 //! cookie). Session ids are checked for shape before Redis is asked and
 //! never logged.
 
-use redspin_edge::{Session, SessionCookie, SessionId, SessionStore};
+use redspin_edge::{Session, SessionId, SessionStore};
 
-use crate::api::{header, ApiError, Request};
-use crate::config::Config;
-use crate::platform::SpinRedis;
-
-/// The request's one Redis connection (or why there is none).
-pub type Redis = Result<SpinRedis, redspin_edge::EdgeError>;
-
-/// Opens the request's Redis connection.
-pub async fn connect(config: &Config) -> Redis {
-    SpinRedis::open(&config.redis_address).await
-}
+use crate::api::ApiError;
+use crate::context::Ctx;
 
 pub enum Principal {
     Admin,
@@ -24,12 +15,13 @@ pub enum Principal {
 /// True when the request carries the admin token. The digests of the
 /// given and the configured token are compared in constant time, so
 /// neither the token's length nor a matching prefix shows in the timing.
-pub fn is_admin(req: &Request, config: &Config) -> bool {
+pub fn is_admin(ctx: &Ctx) -> bool {
     use sha2::Digest;
     use subtle::ConstantTimeEq;
     let (Some(want), Some(given)) = (
-        config.admin_digest,
-        header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ")),
+        ctx.config.admin_digest,
+        ctx.header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer ")),
     ) else {
         return false;
     };
@@ -37,41 +29,20 @@ pub fn is_admin(req: &Request, config: &Config) -> bool {
     given.ct_eq(&want).into()
 }
 
-/// The session cookie as this app names it (`__Host-sid` when secure).
-pub fn session_cookie(config: &Config) -> SessionCookie {
-    SessionCookie {
-        secure: config.cookie_secure,
-    }
-}
-
-/// The session id in the request's cookie, if any (of any shape).
-pub fn cookie(req: &Request, config: &Config) -> Option<String> {
-    header(req, "cookie")
-        .and_then(|h| session_cookie(config).value_in(h))
-        .map(str::to_owned)
-}
-
 /// The logged-in user, or 401 (`not logged in` / `session expired`), or
 /// 503 when the session store is unavailable.
-pub async fn user(
-    req: &Request,
-    config: &Config,
-    redis: &Redis,
-) -> Result<(Session, SessionId), ApiError> {
+pub async fn user(ctx: &Ctx) -> Result<(Session, SessionId), ApiError> {
     let expired = || {
-        let clear = session_cookie(config).clear();
+        let clear = ctx.session_cookie().clear();
         ApiError::new(401, "session expired").with_header("set-cookie", clear)
     };
-    let Some(raw) = cookie(req, config).filter(|c| !c.is_empty()) else {
+    let Some(raw) = ctx.session_id().filter(|c| !c.is_empty()) else {
         return Err(ApiError::new(401, "not logged in"));
     };
-    let Some(id) = SessionId::parse(&raw) else {
+    let Some(id) = SessionId::parse(raw) else {
         return Err(expired());
     };
-    let redis = redis
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("session store", e))?;
-    let store = SessionStore::new(redis, config.keys.clone(), config.sessions.clone());
+    let store = session_store(ctx).await?;
     match store.load(&id).await {
         Ok(Some(s)) => Ok((s, id)),
         Ok(None) => Err(expired()),
@@ -79,12 +50,26 @@ pub async fn user(
     }
 }
 
+/// The session store over the request's connection, or 503.
+pub async fn session_store(ctx: &Ctx) -> Result<SessionStore<&redspin_edge::SpinRedis>, ApiError> {
+    let redis = ctx
+        .redis()
+        .await
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("session store", e))?;
+    Ok(SessionStore::new(
+        redis,
+        ctx.config.keys.clone(),
+        ctx.config.sessions.clone(),
+    ))
+}
+
 /// The admin, or else the logged-in user.
-pub async fn require(req: &Request, config: &Config, redis: &Redis) -> Result<Principal, ApiError> {
-    if is_admin(req, config) {
+pub async fn require(ctx: &Ctx) -> Result<Principal, ApiError> {
+    if is_admin(ctx) {
         return Ok(Principal::Admin);
     }
-    let (session, _) = user(req, config, redis).await?;
+    let (session, _) = user(ctx).await?;
     Ok(Principal::User {
         id: session.user_id,
     })

@@ -7,8 +7,8 @@ use http::Method;
 use redspin_core::NewJob;
 use redspin_edge::{EdgeError, Tasks};
 
-use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
-use crate::config::Config;
+use crate::api::{self, json, set_header, ApiError, ApiResult};
+use crate::context::{Ctx, Response};
 use crate::principal::{self, Principal};
 use crate::validate;
 
@@ -17,13 +17,13 @@ pub const QUEUE: &str = "default";
 /// Types a logged-in user may enqueue.
 const USER_TYPES: &[&str] = &["noop"];
 
-pub async fn handle(req: Request, config: Config) -> Response {
-    let config = &config;
-    let segs = api::segments(&req);
-    let mut resp = api::respond(match (req.method(), segs.as_slice()) {
-        (&Method::POST, ["tasks"]) => create(&req, config).await,
+pub async fn handle(ctx: Ctx) -> Response {
+    let ctx = &ctx;
+    let segs = ctx.segments();
+    let mut resp = api::respond(match (ctx.req.method(), segs.as_slice()) {
+        (&Method::POST, ["tasks"]) => create(ctx).await,
         (_, ["tasks"]) => Err(api::method_not_allowed("POST")),
-        (&Method::GET, ["tasks", id]) => status(&req, id, config).await,
+        (&Method::GET, ["tasks", id]) => status(ctx, id).await,
         (_, ["tasks", _]) => Err(api::method_not_allowed("GET")),
         _ => Err(api::not_found()),
     });
@@ -32,10 +32,11 @@ pub async fn handle(req: Request, config: Config) -> Response {
     resp
 }
 
-async fn create(req: &Request, config: &Config) -> ApiResult {
-    let redis = principal::connect(config).await;
-    let who = principal::require(req, config, &redis).await?;
-    let body: validate::NewTask = validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+async fn create(ctx: &Ctx) -> ApiResult {
+    let config = &ctx.config;
+    let who = principal::require(ctx).await?;
+    let body: validate::NewTask =
+        validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
     if let Principal::User { .. } = who {
         if !USER_TYPES.contains(&body.kind.as_str()) {
             return Err(ApiError::new(
@@ -52,9 +53,7 @@ async fn create(req: &Request, config: &Config) -> ApiResult {
     // here runs there.
     job.check()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
-    let tasks =
-        Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
+    let tasks = tasks(ctx).await?;
     let enqueued = match who {
         Principal::Admin => tasks.enqueue(job).await.map(Some),
         Principal::User { id } => {
@@ -83,21 +82,28 @@ async fn create(req: &Request, config: &Config) -> ApiResult {
     }
 }
 
+/// The app's queue over the request's connection, or 503.
+async fn tasks(ctx: &Ctx) -> Result<Tasks<&redspin_edge::SpinRedis>, ApiError> {
+    let redis = ctx
+        .redis()
+        .await
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("queue", e))?;
+    Tasks::new(redis, &ctx.config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))
+}
+
 /// How a user's tasks are owned in Redis.
 fn owner(user: i64) -> String {
     format!("user:{user}")
 }
 
-async fn status(req: &Request, id: &str, config: &Config) -> ApiResult {
-    let redis = principal::connect(config).await;
-    let who = principal::require(req, config, &redis).await?;
+async fn status(ctx: &Ctx, id: &str) -> ApiResult {
+    let who = principal::require(ctx).await?;
     let valid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
     if !valid {
         return Err(ApiError::bad_request("task id must be a UUID"));
     }
-    let redis = redis.map_err(|e| ApiError::unavailable("queue", &e))?;
-    let tasks =
-        Tasks::new(&redis, &config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))?;
+    let tasks = tasks(ctx).await?;
     let not_found = || ApiError::new(404, format!("task {id} not found"));
     // A user sees their own tasks only; anyone else's is as good as absent.
     if let Principal::User { id: user } = who {

@@ -5,20 +5,21 @@ use std::future::Future;
 use http::Method;
 use redspin_edge::{Cache, CachePolicy, CacheStatus, Cached, Decision, Throttle};
 
-use crate::api::{self, json, set_header, ApiError, ApiResult, Request, Response};
+use crate::api::{self, json, set_header, ApiError, ApiResult};
 use crate::config::Config;
+use crate::context::{Ctx, RedisConn, Response};
 use crate::db::{self, User};
 use crate::principal::{self, Principal};
 use crate::{ids, password, validate};
 
-pub async fn handle(req: Request, config: Config) -> Response {
-    let config = &config;
-    let segs = api::segments(&req);
-    api::respond(match (req.method(), segs.as_slice()) {
-        (&Method::POST, ["users"]) => register(&req, config).await,
+pub async fn handle(ctx: Ctx) -> Response {
+    let ctx = &ctx;
+    let segs = ctx.segments();
+    api::respond(match (ctx.req.method(), segs.as_slice()) {
+        (&Method::POST, ["users"]) => register(ctx).await,
         (_, ["users"]) => Err(api::method_not_allowed("POST")),
-        (&Method::GET, ["users", id]) => get(&req, id, config).await,
-        (&Method::PUT, ["users", id]) => update(&req, id, config).await,
+        (&Method::GET, ["users", id]) => get(ctx, id).await,
+        (&Method::PUT, ["users", id]) => update(ctx, id).await,
         (_, ["users", _]) => Err(api::method_not_allowed("GET, PUT")),
         _ => Err(api::not_found()),
     })
@@ -40,24 +41,19 @@ struct PublicUser<'a> {
 /// May the asker see user `id`'s full record? The admin and the user
 /// themself; anyone else (no session, an expired one, Redis away) sees the
 /// public view.
-async fn sees_full_record(
-    req: &Request,
-    config: &Config,
-    redis: &principal::Redis,
-    id: i64,
-) -> bool {
-    if principal::is_admin(req, config) {
+async fn sees_full_record(ctx: &Ctx, id: i64) -> bool {
+    if principal::is_admin(ctx) {
         return true;
     }
-    principal::cookie(req, config).is_some()
-        && principal::user(req, config, redis)
+    ctx.session_id().is_some()
+        && principal::user(ctx)
             .await
             .is_ok_and(|(s, _)| s.user_id == id)
 }
 
 /// User `id` from the cache, else from `load` (and cached, absence too).
 async fn read<F>(
-    redis: &principal::Redis,
+    redis: &RedisConn,
     config: &Config,
     id: i64,
     load: impl FnOnce() -> F,
@@ -79,9 +75,10 @@ where
         .await
 }
 
-async fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
+async fn get(ctx: &Ctx, id: &str) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    let redis = principal::connect(config).await;
+    // Opened before the two reads below share it.
+    let redis = ctx.redis().await;
     // The database is opened only on a miss: a hit costs no SQLite call.
     let load = || async move {
         let conn = db::open().await?;
@@ -91,8 +88,8 @@ async fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
     // spin-sdk 6). The cache keeps the one full record; the view is cut
     // per asker.
     let (found, full) = futures::join!(
-        read(&redis, config, id, load),
-        sees_full_record(req, config, &redis, id)
+        read(redis, &ctx.config, id, load),
+        sees_full_record(ctx, id)
     );
     let Cached { value, status } = found?;
     let mut resp = match value {
@@ -117,23 +114,22 @@ async fn get(req: &Request, id: &str, config: &Config) -> ApiResult {
     Ok(resp)
 }
 
-async fn register(req: &Request, config: &Config) -> ApiResult {
+async fn register(ctx: &Ctx) -> ApiResult {
     let body: validate::Register =
-        validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+        validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
     let name = validate::name(&body.name).map_err(ApiError::bad_request)?;
     let email = validate::email(&body.email).map_err(ApiError::bad_request)?;
     let pw = validate::password(&body.password).map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
-    let redis = principal::connect(config).await;
-    limit_registrations(req, config, &redis).await?;
+    limit_registrations(ctx).await?;
     let hash = password::hash(pw).map_err(|e| ApiError::new(500, e))?;
     let conn = db::open().await?;
     let now = redspin_edge::now_ms() as i64;
     let user = db::insert_user(&conn, &name, &email, &hash, avatar.as_deref(), now).await?;
     // A cached "no such user" for this id must not outlive its creation.
-    if let Ok(redis) = &redis {
-        let cache = Cache::new(redis, config.keys.clone());
+    if let Ok(redis) = ctx.redis().await {
+        let cache = Cache::new(redis, ctx.config.keys.clone());
         if let Err(e) = cache.invalidate(&[&cache_key(user.id)]).await {
             eprintln!("user cache invalidation failed: {e}");
         }
@@ -144,10 +140,9 @@ async fn register(req: &Request, config: &Config) -> ApiResult {
     Ok(resp)
 }
 
-async fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
+async fn update(ctx: &Ctx, id: &str) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    let redis = principal::connect(config).await;
-    match principal::require(req, config, &redis).await? {
+    match principal::require(ctx).await? {
         Principal::Admin => {}
         Principal::User { id: me } if me == id => {}
         Principal::User { .. } => {
@@ -155,15 +150,19 @@ async fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
         }
     }
     let body: validate::UpdateUser =
-        validate::json_body(req.body()).map_err(ApiError::bad_request)?;
+        validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
     let name =
         validate::optional(body.name.as_deref(), validate::name).map_err(ApiError::bad_request)?;
     let email = validate::optional(body.email.as_deref(), validate::email)
         .map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
-    let redis = redis.map_err(|e| ApiError::unavailable("cache", &e))?;
-    let cache = Cache::new(&redis, config.keys.clone());
+    let redis = ctx
+        .redis()
+        .await
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("cache", e))?;
+    let cache = Cache::new(redis, ctx.config.keys.clone());
     // Refuse the write while the cache cannot be invalidated: a stale
     // profile would otherwise be served for the whole TTL.
     cache
@@ -191,17 +190,15 @@ async fn update(req: &Request, id: &str, config: &Config) -> ApiResult {
 /// At most `register_max_per_address` registrations per address and
 /// window: 429 with `Retry-After` beyond, 503 while Redis is away (an
 /// outage never lifts the limit).
-async fn limit_registrations(
-    req: &Request,
-    config: &Config,
-    redis: &principal::Redis,
-) -> Result<(), ApiError> {
-    let redis = redis
+async fn limit_registrations(ctx: &Ctx) -> Result<(), ApiError> {
+    let redis = ctx
+        .redis()
+        .await
         .as_ref()
         .map_err(|e| ApiError::unavailable("registration", e))?;
-    let throttle = Throttle::new(redis, config.keys.clone());
-    let addr = ids::client_ip(api::header(req, "spin-client-addr"));
-    let l = &config.limits;
+    let throttle = Throttle::new(redis, ctx.config.keys.clone());
+    let addr = ids::client_ip(ctx.header("spin-client-addr"));
+    let l = &ctx.config.limits;
     let counter = throttle.counter("register-addr", &addr, l.register_max_per_address);
     match throttle.attempt(&[counter], l.register_window).await {
         Ok(Decision::Allowed) => Ok(()),

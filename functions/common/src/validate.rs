@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// Largest JSON body a route reads; a larger request body is refused with
-/// 413 before it is read (`api::read_request`).
+/// 413 before it is read (`platform::serve`).
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
 /// Parses a JSON body into `T`, with a message fit for the client.

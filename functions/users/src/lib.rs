@@ -7,7 +7,7 @@ extern crate spin_sdk6 as spin_sdk;
 
 #[cfg(all(target_arch = "wasm32", feature = "spin-sdk-5"))]
 #[spin_sdk::http_component]
-async fn handle(req: spin_sdk::http::IncomingRequest) -> redspin_app::api::Response {
+async fn handle(req: spin_sdk::http::IncomingRequest) -> redspin_app::context::Response {
     redspin_app::platform::serve(req, redspin_app::users::handle).await
 }
 

@@ -3,14 +3,15 @@
 //! The envelope stays held (see `inflight`) until its outcome is recorded.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use redspin_core::error::Chain;
 use redspin_core::ops::{Bury, Retry};
-use redspin_core::{Job, QueueKeys};
+use redspin_core::{Backoff, Job, QueueKeys};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::{acker::AckItem, inflight::Held, ms, persist, Shared};
-use crate::handler::{HandlerError, JobContext};
+use crate::handler::{Handler, HandlerError, JobContext};
 use crate::metrics::Metrics;
 use redspin_queue::now_ms;
 
@@ -26,81 +27,28 @@ pub(crate) async fn run(
     acks: mpsc::Sender<AckItem>,
 ) {
     let raw = held.raw().to_vec();
-    let job = match Job::from_json(&raw) {
-        Ok(job) => job,
-        Err(e) => {
-            let keep = malformed(&raw, &e.to_string());
-            tracing::warn!(queue = queue.name(), id = %keep.id, error = %e, "malformed envelope moved to the dead set");
-            bury(&shared, &queue, &raw, keep).await;
-            return;
+    let (job, handler) = match admit(&raw, lost, |kind| shared.registry.get(kind)) {
+        Admit::Run(job, handler) => (job, handler),
+        Admit::Bury(keep) => {
+            tracing::warn!(queue = queue.name(), id = %keep.id, error = keep.last_error.as_deref().unwrap_or(""), "job not run; moved to the dead set");
+            return bury(&shared, &queue, &raw, keep).await;
         }
     };
-    if lost > 0 && job.attempts.saturating_add(lost) >= job.max_attempts {
-        let error = format!(
-            "the job was running on a worker that died {} time(s); giving up after {} attempt(s)",
-            lost, job.max_attempts
-        );
-        let keep = job.failed(&error, job.run_at);
-        bury(&shared, &queue, &raw, keep).await;
-        return;
-    }
-    let Some(handler) = shared.registry.get(&job.kind) else {
-        let error = format!("no handler for job type {:?}", job.kind);
-        tracing::warn!(queue = queue.name(), id = %job.id, "{error}");
-        let keep = job.failed(&error, job.run_at);
-        bury(&shared, &queue, &raw, keep).await;
-        return;
+    let Some(outcome) = attempt(&shared, &queue, &job, handler).await else {
+        return; // Hard stop: left in the processing list, handed back.
     };
-
-    let job = Arc::new(job);
-    let ctx = JobContext {
-        job: job.clone(),
-        queue: queue.name().into(),
-        redis: shared.redis.clone(),
-        schema: shared.config.schema.clone(),
-    };
-    let started = Instant::now();
-    let mut task = tokio::spawn(handler.handle(ctx));
-    let joined = tokio::select! {
-        r = &mut task => r,
-        _ = shared.hard.cancelled() => {
-            // Left in the processing list: handed back at shutdown.
-            task.abort();
-            return;
-        }
-    };
+    let jitter = rand::random::<f64>();
     let label = Metrics::label(queue.name());
-    shared
-        .metrics
-        .latency
-        .get_or_create(&label)
-        .observe(started.elapsed().as_secs_f64());
-    let outcome = match joined {
-        Ok(r) => r,
-        Err(e) if e.is_panic() => Err(HandlerError::retry(format!(
-            "handler panicked: {}",
-            panic_message(e)
-        ))),
-        Err(e) => Err(HandlerError::retry(format!("handler task failed: {e}"))),
-    };
-    match outcome {
-        Ok(()) => {
+    match verdict(&job, outcome, &shared.config.backoff, jitter, now_ms()) {
+        Verdict::Done => {
             // The acker owns the job now; if it is gone (hard stop) the job
             // stays in the processing list and is handed back.
-            let _ = acks
-                .send(AckItem {
-                    held,
-                    id: job.id.clone(),
-                })
-                .await;
+            let id = job.id.clone();
+            let _ = acks.send(AckItem { held, id }).await;
         }
-        Err(HandlerError::Retry { message, after }) if !job.is_last_attempt() => {
+        Verdict::Retry { next, delay } => {
             shared.metrics.failed.get_or_create(&label).inc();
-            let retry_no = job.attempts.saturating_add(1);
-            let delay = after
-                .unwrap_or_else(|| shared.config.backoff.delay(retry_no, rand::random::<f64>()));
-            let next = job.failed(&message, now_ms().saturating_add(ms(delay)));
-            tracing::info!(queue = queue.name(), id = %job.id, kind = %job.kind, attempt = retry_no, ?delay, error = %message, "job failed; retry scheduled");
+            tracing::info!(queue = queue.name(), id = %job.id, kind = %job.kind, attempt = next.attempts, ?delay, error = next.last_error.as_deref().unwrap_or(""), "job failed; retry scheduled");
             let op = Retry {
                 queue: &queue,
                 worker: &shared.config.worker_id,
@@ -112,16 +60,118 @@ pub(crate) async fn run(
                 shared.metrics.retried.get_or_create(&label).inc();
             }
         }
-        Err(e) => {
+        Verdict::Bury(keep) => {
             shared.metrics.failed.get_or_create(&label).inc();
-            let message = match &e {
-                HandlerError::Retry { message, .. } => format!("{message} (attempts exhausted)"),
-                HandlerError::Fail(message) => message.clone(),
-            };
-            tracing::warn!(queue = queue.name(), id = %job.id, kind = %job.kind, error = %message, "job failed for good");
-            let keep = job.failed(&message, job.run_at);
+            tracing::warn!(queue = queue.name(), id = %job.id, kind = %job.kind, error = keep.last_error.as_deref().unwrap_or(""), "job failed for good");
             bury(&shared, &queue, &raw, keep).await;
         }
+    }
+}
+
+/// Whether a claimed envelope runs at all.
+enum Admit<H> {
+    Run(Job, H),
+    /// Not run: the envelope to keep in the dead set, with why.
+    Bury(Job),
+}
+
+/// Decides before running: bytes that are not a job, a job whose workers
+/// kept dying until its attempts are spent, a type without a handler.
+fn admit<H>(raw: &[u8], lost: u32, handler: impl FnOnce(&str) -> Option<H>) -> Admit<H> {
+    let job = match Job::from_json(raw) {
+        Ok(job) => job,
+        Err(e) => return Admit::Bury(malformed(raw, &Chain(&e).to_string())),
+    };
+    if lost > 0 && job.attempts.saturating_add(lost) >= job.max_attempts {
+        let error = format!(
+            "the job was running on a worker that died {lost} time(s); giving up after {} attempt(s)",
+            job.max_attempts
+        );
+        return Admit::Bury(job.failed(&error, job.run_at));
+    }
+    match handler(&job.kind) {
+        Some(h) => Admit::Run(job, h),
+        None => {
+            let error = format!("no handler for job type {:?}", job.kind);
+            Admit::Bury(job.failed(&error, job.run_at))
+        }
+    }
+}
+
+/// Runs the handler (a panic is a failed attempt) and times it; `None`
+/// when the grace period ended first (the handler is cancelled).
+async fn attempt(
+    shared: &Shared,
+    queue: &QueueKeys,
+    job: &Job,
+    handler: Arc<dyn Handler>,
+) -> Option<Result<(), HandlerError>> {
+    let ctx = JobContext {
+        job: Arc::new(job.clone()),
+        queue: queue.name().into(),
+        redis: shared.redis.clone(),
+        schema: shared.config.schema.clone(),
+    };
+    let started = Instant::now();
+    let mut task = tokio::spawn(handler.handle(ctx));
+    let joined = tokio::select! {
+        r = &mut task => r,
+        _ = shared.hard.cancelled() => {
+            task.abort();
+            return None;
+        }
+    };
+    shared
+        .metrics
+        .latency
+        .get_or_create(&Metrics::label(queue.name()))
+        .observe(started.elapsed().as_secs_f64());
+    Some(match joined {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(HandlerError::retry(format!(
+            "handler panicked: {}",
+            panic_message(e)
+        ))),
+        Err(e) => Err(HandlerError::retry(format!("handler task failed: {e}"))),
+    })
+}
+
+/// What an attempt's outcome means for the job.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Done,
+    /// Scheduled again: the envelope with its attempt counted, due after
+    /// `delay`.
+    Retry {
+        next: Job,
+        delay: Duration,
+    },
+    /// Failed for good: the envelope to keep in the dead set.
+    Bury(Job),
+}
+
+/// Decides after running: done, another try after the handler's delay or
+/// the backoff's (`jitter` in [0, 1)), or the dead set once attempts are
+/// spent or the failure is permanent.
+fn verdict(
+    job: &Job,
+    outcome: Result<(), HandlerError>,
+    backoff: &Backoff,
+    jitter: f64,
+    now: u64,
+) -> Verdict {
+    match outcome {
+        Ok(()) => Verdict::Done,
+        Err(HandlerError::Retry { message, after }) if !job.is_last_attempt() => {
+            let retry_no = job.attempts.saturating_add(1);
+            let delay = after.unwrap_or_else(|| backoff.delay(retry_no, jitter));
+            let next = job.failed(&message, now.saturating_add(ms(delay)));
+            Verdict::Retry { next, delay }
+        }
+        Err(HandlerError::Retry { message, .. }) => {
+            Verdict::Bury(job.failed(&format!("{message} (attempts exhausted)"), job.run_at))
+        }
+        Err(HandlerError::Fail(message)) => Verdict::Bury(job.failed(&message, job.run_at)),
     }
 }
 
@@ -179,5 +229,100 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         s.clone()
     } else {
         "non-string panic payload".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redspin_core::NewJob;
+
+    fn job(attempts: u32, max: u32) -> Job {
+        let mut j = NewJob::new("t", serde_json::Value::Null)
+            .max_attempts(max)
+            .into_job(uuid::Uuid::nil(), 1_000)
+            .unwrap();
+        j.attempts = attempts;
+        j
+    }
+
+    #[test]
+    fn an_attempts_outcome_decides_the_jobs_fate() {
+        let backoff = Backoff::default();
+        let after = Some(Duration::from_secs(7));
+        let cases: [(Job, Result<(), HandlerError>, &str); 6] = [
+            (job(0, 3), Ok(()), "done"),
+            (
+                job(0, 3),
+                Err(HandlerError::retry("flaky")),
+                "retry backoff",
+            ),
+            (
+                job(1, 3),
+                Err(HandlerError::Retry {
+                    message: "429".into(),
+                    after,
+                }),
+                "retry 7s",
+            ),
+            (
+                job(2, 3),
+                Err(HandlerError::retry("flaky")),
+                "bury flaky (attempts exhausted)",
+            ),
+            (
+                job(0, 3),
+                Err(HandlerError::fail("bad payload")),
+                "bury bad payload",
+            ),
+            (
+                job(0, 1),
+                Err(HandlerError::retry("once")),
+                "bury once (attempts exhausted)",
+            ),
+        ];
+        for (j, outcome, want) in cases {
+            let got = match verdict(&j, outcome, &backoff, 0.5, 10_000) {
+                Verdict::Done => "done".to_owned(),
+                Verdict::Retry { next, delay } => {
+                    assert_eq!(next.attempts, j.attempts + 1);
+                    assert_eq!(next.run_at, 10_000 + ms(delay));
+                    if delay == Duration::from_secs(7) {
+                        "retry 7s".into()
+                    } else {
+                        assert_eq!(delay, backoff.delay(j.attempts + 1, 0.5));
+                        "retry backoff".into()
+                    }
+                }
+                Verdict::Bury(keep) => {
+                    assert_eq!(keep.attempts, j.attempts + 1);
+                    format!("bury {}", keep.last_error.unwrap())
+                }
+            };
+            assert_eq!(got, want, "{j:?}");
+        }
+    }
+
+    #[test]
+    fn what_cannot_run_is_buried_before_it_runs() {
+        let ok = job(0, 3).to_json();
+        let other = job(0, 3).to_json().replace("\"t\"", "\"u\"");
+        let known = |k: &str| (k == "t").then_some(());
+        assert!(matches!(admit(ok.as_bytes(), 0, known), Admit::Run(..)));
+        let cases: [(&[u8], u32, &str); 3] = [
+            (
+                b"not json",
+                0,
+                "malformed envelope: not a job envelope: expected ident",
+            ),
+            (ok.as_bytes(), 3, "died 3 time(s)"),
+            (other.as_bytes(), 0, "no handler for job type \"u\""),
+        ];
+        for (raw, lost, want) in cases {
+            let Admit::Bury(keep) = admit(raw, lost, known) else {
+                panic!("{want}: should not run");
+            };
+            assert!(keep.last_error.unwrap().contains(want), "{want}");
+        }
     }
 }

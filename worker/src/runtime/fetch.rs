@@ -12,10 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redspin_core::{
-    ops::{Fetch, Reconcile},
-    QueueKeys, Value,
-};
+use redspin_core::ops::{Fetch, Fetched, Reconcile};
+use redspin_core::{QueueKeys, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
 
@@ -31,92 +29,155 @@ pub(crate) async fn run(
     acks: mpsc::Sender<AckItem>,
     jobs: TaskTracker,
 ) {
-    let worker = shared.config.worker_id.clone();
-    let mut error_delay = Duration::from_millis(50);
-    let mut carried: Option<Vec<u8>> = None;
-    let inflight = InFlight::default();
     let every = shared.config.recovery_timeout;
-    let mut reconcile_at = tokio::time::Instant::now() + every;
-    let mut must_reconcile = false;
-    loop {
-        let first = tokio::select! {
-            p = slots.clone().acquire_owned() => p.expect("the slot semaphore is never closed"),
-            _ = shared.stop.cancelled() => return,
-        };
-        if must_reconcile || tokio::time::Instant::now() >= reconcile_at {
-            if let Err(e) = reconcile(&shared, &queue, &worker, &inflight, carried.as_deref()).await
-            {
-                tracing::warn!(queue = queue.name(), error = %e, "reconciling the processing list failed; trying again in {error_delay:?}");
+    let fetcher = Fetcher {
+        worker: shared.config.worker_id.clone(),
+        shared,
+        queue,
+        blocking,
+        slots,
+        acks,
+        jobs,
+        inflight: InFlight::default(),
+        carried: None,
+        error_delay: FIRST_ERROR_DELAY,
+        reconcile_at: tokio::time::Instant::now() + every,
+        must_reconcile: false,
+    };
+    fetcher.run().await
+}
+
+const FIRST_ERROR_DELAY: Duration = Duration::from_millis(50);
+
+/// One queue's fetch loop and what it keeps between rounds.
+struct Fetcher {
+    shared: Arc<Shared>,
+    queue: QueueKeys,
+    worker: String,
+    blocking: Connection,
+    slots: Arc<Semaphore>,
+    acks: mpsc::Sender<AckItem>,
+    jobs: TaskTracker,
+    inflight: InFlight,
+    /// An envelope `BLMOVE` moved whose claim failed: claimed next round.
+    carried: Option<Vec<u8>>,
+    error_delay: Duration,
+    reconcile_at: tokio::time::Instant,
+    must_reconcile: bool,
+}
+
+impl Fetcher {
+    async fn run(mut self) {
+        loop {
+            let first = tokio::select! {
+                p = self.slots.clone().acquire_owned() => p.expect("the slot semaphore is never closed"),
+                _ = self.shared.stop.cancelled() => return,
+            };
+            if let Err(e) = self.reconcile_if_due().await {
+                tracing::warn!(queue = self.queue.name(), error = %redspin_core::error::Chain(&e), "reconciling the processing list failed; trying again in {:?}", self.error_delay);
                 drop(first);
-                must_reconcile = true;
-                tokio::select! {
-                    _ = tokio::time::sleep(error_delay) => {}
-                    _ = shared.stop.cancelled() => return,
+                if !self.back_off().await {
+                    return;
                 }
-                error_delay = (error_delay * 2).min(Duration::from_secs(2));
                 continue;
             }
-            must_reconcile = false;
-            reconcile_at = tokio::time::Instant::now() + every;
+            let permits = self.more_slots(first);
+            match self.fetch(permits.len()).await {
+                Ok(items) => self.spawn(items, permits),
+                Err(e) => {
+                    tracing::warn!(queue = self.queue.name(), error = %redspin_core::error::Chain(&e), "fetch failed; trying again in {:?}", self.error_delay);
+                    drop(permits);
+                    if !self.back_off().await {
+                        return;
+                    }
+                }
+            }
+            if self.shared.stop.is_cancelled() {
+                return;
+            }
         }
-        let mut permits: Vec<OwnedSemaphorePermit> = vec![first];
-        while permits.len() < shared.config.fetch_batch {
-            match slots.clone().try_acquire_owned() {
+    }
+
+    /// After a fetch error, and every recovery timeout anyway.
+    async fn reconcile_if_due(&mut self) -> crate::Result<()> {
+        if !self.must_reconcile && tokio::time::Instant::now() < self.reconcile_at {
+            return Ok(());
+        }
+        let carried = self.carried.as_deref();
+        reconcile(
+            &self.shared,
+            &self.queue,
+            &self.worker,
+            &self.inflight,
+            carried,
+        )
+        .await?;
+        self.must_reconcile = false;
+        self.reconcile_at = tokio::time::Instant::now() + self.shared.config.recovery_timeout;
+        Ok(())
+    }
+
+    /// `first` and as many more free slots as one fetch may fill.
+    fn more_slots(&self, first: OwnedSemaphorePermit) -> Vec<OwnedSemaphorePermit> {
+        let mut permits = vec![first];
+        while permits.len() < self.shared.config.fetch_batch {
+            match self.slots.clone().try_acquire_owned() {
                 Ok(p) => permits.push(p),
                 Err(_) => break,
             }
         }
-        // A started request is never abandoned: a move the server makes
-        // after we stop listening would leave a job nobody hands back. An
-        // envelope moved by BLMOVE whose claim failed is carried to the next
-        // try rather than left in the processing list.
-        let mut fetched = claim(&shared, &queue, &worker, permits.len(), carried.as_deref()).await;
-        if matches!(&fetched, Ok(v) if v.is_empty()) {
-            if shared.stop.is_cancelled() {
-                return;
-            }
-            let cmd = Fetch::blocking_move(&queue, &worker, BLOCK_SECS);
-            fetched = match blocking.command(&cmd).await {
-                Ok(Value::Nil) => Ok(Vec::new()),
-                Ok(v) => match v.into_bytes("blmove") {
-                    Ok(raw) => {
-                        carried = Some(raw);
-                        claim(&shared, &queue, &worker, permits.len(), carried.as_deref()).await
-                    }
-                    Err(e) => Err(e.into()),
-                },
-                Err(e) => Err(e.into()),
-            };
+        permits
+    }
+
+    /// Claims up to `max` jobs, blocking on `BLMOVE` while the queue is
+    /// empty. A started request is never abandoned: a move the server makes
+    /// after we stop listening would leave a job nobody hands back. An
+    /// envelope moved by `BLMOVE` whose claim failed is carried to the next
+    /// try rather than left in the processing list.
+    async fn fetch(&mut self, max: usize) -> crate::Result<Vec<Fetched>> {
+        let (shared, queue, worker) = (&self.shared, &self.queue, self.worker.as_str());
+        let fetched = claim(shared, queue, worker, max, self.carried.as_deref()).await?;
+        if !fetched.is_empty() || shared.stop.is_cancelled() {
+            self.carried = None;
+            return Ok(fetched);
         }
-        match fetched {
-            Ok(items) => {
-                carried = None;
-                error_delay = Duration::from_millis(50);
-                for item in items {
-                    let permit = permits.pop().expect("never more jobs than permits");
-                    jobs.spawn(execute::run(
-                        shared.clone(),
-                        queue.clone(),
-                        Held::new(&inflight, item.raw),
-                        item.lost,
-                        permit,
-                        acks.clone(),
-                    ));
-                }
+        let cmd = Fetch::blocking_move(queue, worker, BLOCK_SECS);
+        let fetched = match self.blocking.command(&cmd).await? {
+            Value::Nil => Vec::new(),
+            v => {
+                self.carried = Some(v.into_bytes("blmove")?);
+                claim(shared, queue, worker, max, self.carried.as_deref()).await?
             }
-            Err(e) => {
-                tracing::warn!(queue = queue.name(), error = %e, "fetch failed; trying again in {error_delay:?}");
-                drop(permits);
-                must_reconcile = true;
-                tokio::select! {
-                    _ = tokio::time::sleep(error_delay) => {}
-                    _ = shared.stop.cancelled() => return,
-                }
-                error_delay = (error_delay * 2).min(Duration::from_secs(2));
-            }
+        };
+        self.carried = None;
+        Ok(fetched)
+    }
+
+    /// One task per claimed job, each with one of `permits`.
+    fn spawn(&mut self, items: Vec<Fetched>, mut permits: Vec<OwnedSemaphorePermit>) {
+        self.error_delay = FIRST_ERROR_DELAY;
+        for item in items {
+            let permit = permits.pop().expect("never more jobs than permits");
+            self.jobs.spawn(execute::run(
+                self.shared.clone(),
+                self.queue.clone(),
+                Held::new(&self.inflight, item.raw),
+                item.lost,
+                permit,
+                self.acks.clone(),
+            ));
         }
-        if shared.stop.is_cancelled() {
-            return;
+    }
+
+    /// Waits out the error delay (doubling it, up to 2 s) and marks the
+    /// processing list for reconciling; false when the worker is stopping.
+    async fn back_off(&mut self) -> bool {
+        self.must_reconcile = true;
+        let delay = self.error_delay;
+        self.error_delay = (delay * 2).min(Duration::from_secs(2));
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => true,
+            _ = self.shared.stop.cancelled() => false,
         }
     }
 }
@@ -127,7 +188,7 @@ async fn claim(
     worker: &str,
     max: usize,
     blocked: Option<&[u8]>,
-) -> crate::Result<Vec<redspin_core::ops::Fetched>> {
+) -> crate::Result<Vec<Fetched>> {
     let op = Fetch {
         queue,
         worker,

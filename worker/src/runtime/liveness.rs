@@ -39,7 +39,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: Cance
                 for q in &queues {
                     let op = Heartbeat { queue: q, worker: &worker, ttl_ms, info: &info };
                     if let Err(e) = shared.redis.run(&op).await {
-                        tracing::warn!(queue = q.name(), error = %e, "heartbeat failed");
+                        tracing::warn!(queue = q.name(), error = %redspin_core::error::Chain(&e), "heartbeat failed");
                         ok = false;
                     }
                 }
@@ -57,7 +57,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: Cance
                             shared.metrics.recovered.get_or_create(&Metrics::label(q.name())).inc_by(r.jobs as u64);
                         }
                         Ok(_) => {}
-                        Err(e) => tracing::warn!(queue = q.name(), error = %e, "reaping failed"),
+                        Err(e) => tracing::warn!(queue = q.name(), error = %redspin_core::error::Chain(&e), "reaping failed"),
                     }
                 }
             }

@@ -42,7 +42,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>
                 }
             }
             Err(e) => {
-                tracing::warn!(queue = queue.name(), error = %e, "promotion failed; trying again in {error_delay:?}");
+                tracing::warn!(queue = queue.name(), error = %redspin_core::error::Chain(&e), "promotion failed; trying again in {error_delay:?}");
                 let d = error_delay;
                 error_delay = (error_delay * 2).min(Duration::from_secs(2));
                 d

@@ -7,14 +7,14 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use spin_sdk6::sqlite::{Connection, Value};
 
-use crate::api::{self, ApiError, Request, Response, MAX_BODY_BYTES};
-use crate::config::Config;
+use crate::api::{self, ApiError, MAX_BODY_BYTES};
+use crate::context::{Ctx, Request, Response};
 use crate::sql::{DbError, Rows, SqlValue};
 
 /// A component's entry point (see [`api::serve`]).
 pub async fn serve<F, Fut>(req: spin_sdk6::http::Request, handler: F) -> http::Response<Full<Bytes>>
 where
-    F: FnOnce(Request, Config) -> Fut,
+    F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = Response>,
 {
     api::serve(read_request(req), handler)

@@ -137,3 +137,69 @@ async fn webhook_headers_that_belong_to_the_connection_are_refused() {
     }
     app.stop().await;
 }
+
+/// What the worker would bury is refused at the door, in the core's words
+/// (the field named, the value not echoed), and nothing is enqueued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_the_worker_would_refuse_are_refused_naming_the_field() {
+    let app = TestApp::start().await;
+    let cases = [
+        (
+            json!({"type": "webhook", "payload": {"url": "not a url"}}),
+            "payload.url: is not an absolute URL",
+        ),
+        (
+            json!({"type": "webhook", "payload": {"url": "ftp://files.example/s3cret"}}),
+            "payload.url: must be http or https, got ftp",
+        ),
+        (
+            json!({"type": "webhook", "payload": {"method": "POST"}}),
+            "payload.url: is required",
+        ),
+        (
+            json!({"type": "webhook", "payload": "https://example.com/s3cret"}),
+            "payload: must be a JSON object, got a string",
+        ),
+        (
+            json!({"type": "webhook", "payload": {"url": "https://example.com", "timeout_ms": 0}}),
+            "payload.timeout_ms: must be at least 1",
+        ),
+        (
+            json!({"type": "cache.invalidate", "payload": {}}),
+            "payload: names no keys and no tags",
+        ),
+        (
+            json!({"type": "noop", "delay_ms": 2_592_000_001u64}),
+            "delay_ms may be at most 30 days",
+        ),
+        (
+            json!({"type": "noop", "delay_ms": u64::MAX}),
+            "delay_ms may be at most 30 days",
+        ),
+    ];
+    for (body, want) in cases {
+        let (s, _, b) = send(
+            app.client
+                .post(app.url("/tasks"))
+                .bearer_auth(ADMIN)
+                .json(&body),
+        )
+        .await;
+        assert_eq!(s, 400, "{body}: {b}");
+        let error = b["error"].as_str().unwrap();
+        assert!(error.contains(want), "{body}: {error}");
+        assert!(!error.contains("s3cret"), "{error}");
+    }
+    let q = redspin_core::KeySchema::new(app.redis.prefix.clone())
+        .unwrap()
+        .queue("default")
+        .unwrap();
+    let mut conn = app.redis_conn();
+    let ready: u64 = redis::cmd("LLEN").arg(q.ready()).query(&mut conn).unwrap();
+    let scheduled: u64 = redis::cmd("ZCARD")
+        .arg(q.scheduled())
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!((ready, scheduled), (0, 0), "nothing was enqueued");
+    app.stop().await;
+}
