@@ -99,16 +99,9 @@ fn rss_mib(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Real Spin on a free port, ready when its health endpoint answers.
 async fn start_spin(bin: &Path, manifest: &Path) -> anyhow::Result<(std::process::Child, String)> {
-    let port = free_port();
+    let port = redspin_testsupport::free_port();
     let child = Command::new(bin)
         .args(["up", "-f"])
         .arg(manifest)

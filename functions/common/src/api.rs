@@ -95,6 +95,15 @@ fn guard(ctx: &Ctx) -> Result<(), ApiError> {
     })
 }
 
+/// The request's Redis connection for `what` (named in the 503 when
+/// Redis is unavailable).
+pub async fn redis<'a>(ctx: &'a Ctx, what: &str) -> Result<&'a redspin_edge::SpinRedis, ApiError> {
+    ctx.redis()
+        .await
+        .as_ref()
+        .map_err(|e| ApiError::unavailable(what, e))
+}
+
 /// An error answer: a status and `{"error": message}`.
 #[derive(Debug)]
 pub struct ApiError {

@@ -130,11 +130,7 @@ impl<'a> LoginAttempt<'a> {
     /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
     /// is away: an outage never lifts the limits).
     async fn take(ctx: &'a Ctx, email: &str) -> Result<Self, ApiError> {
-        let redis = ctx
-            .redis()
-            .await
-            .as_ref()
-            .map_err(|e| ApiError::unavailable("session store", e))?;
+        let redis = api::redis(ctx, "session store").await?;
         let throttle = Throttle::new(redis, ctx.config.keys.clone());
         let l = &ctx.config.limits;
         let email = ids::email_id(email);

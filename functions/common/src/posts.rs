@@ -140,11 +140,7 @@ async fn put(ctx: &Ctx, slug: &str) -> ApiResult {
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::bad_request("title must be 1 to 200 characters"));
     }
-    let redis = ctx
-        .redis()
-        .await
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("cache", e))?;
+    let redis = api::redis(ctx, "cache").await?;
     let cache = Cache::new(redis, ctx.config.keys.clone());
     cache
         .invalidate(&[&page_key(slug)])

@@ -4,7 +4,7 @@
 
 use redspin_edge::{Session, SessionId, SessionStore};
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::context::Ctx;
 
 pub enum Principal {
@@ -52,11 +52,7 @@ pub async fn user(ctx: &Ctx) -> Result<(Session, SessionId), ApiError> {
 
 /// The session store over the request's connection, or 503.
 pub async fn session_store(ctx: &Ctx) -> Result<SessionStore<&redspin_edge::SpinRedis>, ApiError> {
-    let redis = ctx
-        .redis()
-        .await
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("session store", e))?;
+    let redis = api::redis(ctx, "session store").await?;
     Ok(SessionStore::new(
         redis,
         ctx.config.keys.clone(),

@@ -84,11 +84,7 @@ async fn create(ctx: &Ctx) -> ApiResult {
 
 /// The app's queue over the request's connection, or 503.
 async fn tasks(ctx: &Ctx) -> Result<Tasks<&redspin_edge::SpinRedis>, ApiError> {
-    let redis = ctx
-        .redis()
-        .await
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("queue", e))?;
+    let redis = api::redis(ctx, "queue").await?;
     Tasks::new(redis, &ctx.config.keys, QUEUE).map_err(|e| ApiError::new(500, e.to_string()))
 }
 

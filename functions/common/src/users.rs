@@ -157,11 +157,7 @@ async fn update(ctx: &Ctx, id: &str) -> ApiResult {
         .map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
-    let redis = ctx
-        .redis()
-        .await
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("cache", e))?;
+    let redis = api::redis(ctx, "cache").await?;
     let cache = Cache::new(redis, ctx.config.keys.clone());
     // Refuse the write while the cache cannot be invalidated: a stale
     // profile would otherwise be served for the whole TTL.
@@ -191,11 +187,7 @@ async fn update(ctx: &Ctx, id: &str) -> ApiResult {
 /// window: 429 with `Retry-After` beyond, 503 while Redis is away (an
 /// outage never lifts the limit).
 async fn limit_registrations(ctx: &Ctx) -> Result<(), ApiError> {
-    let redis = ctx
-        .redis()
-        .await
-        .as_ref()
-        .map_err(|e| ApiError::unavailable("registration", e))?;
+    let redis = api::redis(ctx, "registration").await?;
     let throttle = Throttle::new(redis, ctx.config.keys.clone());
     let addr = ids::client_ip(ctx.header("spin-client-addr"));
     let l = &ctx.config.limits;

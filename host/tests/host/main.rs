@@ -12,5 +12,6 @@ mod isolation;
 mod key_value;
 mod outbound;
 mod server_limits;
+mod sqlite;
 mod sqlite_isolation;
 mod wasip3;

@@ -10,12 +10,15 @@
 //! - [`spin`]: real Spin (`spin up`) for a test, found as `SPIN_BIN`,
 //!   on `PATH` or beside the repository.
 //! - [`browser`]: headless Chromium over WebDriver, for pages.
+//! - [`receiver`]: a local HTTP server that records requests (a webhook's
+//!   receiver) and answers as scripted.
 //! - [`bench`]: server processes and latency summaries for the benchmark
 //!   programs.
 
 pub mod bench;
 pub mod browser;
 pub mod cluster;
+pub mod receiver;
 pub mod spin;
 pub mod tls;
 

@@ -1,63 +1,17 @@
 //! The app with the native worker: a task posted to `/tasks` reaches its
 //! webhook at its due time, once, and its status follows.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use redspin_core::KeySchema;
 use redspin_queue::now_ms;
 use redspin_testsupport::eventually;
+use redspin_testsupport::receiver::Receiver;
 use redspin_worker::{Registry, Worker, WorkerConfig};
 use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::common::{login, send, TestApp, ADMIN, ALICE};
-
-/// One request as the receiver saw it.
-#[derive(Debug, Clone)]
-struct Hit {
-    at_ms: u64,
-    path: String,
-    headers: HashMap<String, String>,
-    body: serde_json::Value,
-}
-
-type Hits = Arc<Mutex<Vec<Hit>>>;
-
-/// A local webhook receiver recording what reaches it; answers 204.
-async fn receiver() -> (String, Hits) {
-    async fn record(State(hits): State<Hits>, req: Request) -> StatusCode {
-        let at_ms = now_ms();
-        let path = req.uri().to_string();
-        let headers = req
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let body = axum::body::to_bytes(req.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-        hits.lock().unwrap().push(Hit {
-            at_ms,
-            path,
-            headers,
-            body,
-        });
-        StatusCode::NO_CONTENT
-    }
-    let hits = Hits::default();
-    let app = axum::Router::new()
-        .fallback(record)
-        .with_state(hits.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, hits)
-}
 
 /// The real worker runtime on the app's Redis; send on the sender to stop it.
 fn start_worker(
@@ -93,7 +47,8 @@ async fn task_state(app: &TestApp, id: &str) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     let app = TestApp::start().await;
-    let (hook, hits) = receiver().await;
+    let receiver = Receiver::start(|_| (204, vec![], Duration::ZERO)).await;
+    let hook = &receiver.url;
     let (stop, worker) = start_worker(&app, Registry::builtins(true));
 
     const DELAY_MS: u64 = 2_000;
@@ -136,7 +91,7 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     .await;
 
     let hit = eventually(Duration::from_secs(20), "the webhook arrives", || async {
-        hits.lock().unwrap().first().cloned()
+        receiver.received().first().cloned()
     })
     .await;
     assert!(
@@ -153,7 +108,8 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     );
     assert_eq!(hit.path, "/hooks/welcome");
     assert_eq!(hit.headers["idempotency-key"], id);
-    assert_eq!(hit.body, json!({"user": 1}));
+    let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+    assert_eq!(body, json!({"user": 1}));
     let done = eventually(Duration::from_secs(20), "the status says done", || async {
         let b = task_state(&app, &id).await;
         (b["state"] == "done").then_some(b)
@@ -163,7 +119,7 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
 
     let _ = stop.send(());
     worker.await.unwrap().unwrap();
-    assert_eq!(hits.lock().unwrap().len(), 1, "delivered once");
+    assert_eq!(receiver.count(), 1, "delivered once");
     app.stop().await;
 }
 
