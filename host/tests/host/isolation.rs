@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crate::common::*;
 use redspin_host::runtime::Options;
-use redspin_testsupport::spin::SpinUp;
 use redspin_testsupport::TestRedis;
 
 async fn run(client: &reqwest::Client, base: &str, cmd: &str) -> String {
@@ -82,19 +81,9 @@ async fn requests_do_not_share_connection_state(base: &str, redis: &TestRedis, w
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_open_has_a_connection_of_its_own() {
     let redis = TestRedis::start();
-    let served = Served::start(
-        AppDir::new(&redis_probe_manifest(redis.url())),
-        Options::default(),
-        &[],
-    )
+    let manifest = redis_probe_manifest(redis.url());
+    on_both_hosts_with(Probe::P2, &manifest, Options::default(), &[], async |t| {
+        requests_do_not_share_connection_state(&t.base, &redis, &t.who).await
+    })
     .await;
-    requests_do_not_share_connection_state(&served.base, &redis, "redspin-host").await;
-    served.stop().await;
-
-    if let Some(bin) = spin_for_calibration() {
-        let app = AppDir::new(&redis_probe_manifest(redis.url()));
-        let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
-        requests_do_not_share_connection_state(&spin.base, &redis, "real Spin").await;
-        spin.stop().await;
-    }
 }

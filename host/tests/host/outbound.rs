@@ -7,7 +7,6 @@
 
 use crate::common::*;
 use redspin_host::runtime::Options;
-use redspin_testsupport::spin::SpinUp;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
@@ -159,19 +158,8 @@ async fn tcp_and_self_requests_as_in_spin() {
         templated,
         denied,
     };
-    for probe in Probe::BOTH {
-        let app = AppDir::with_probe(&manifest(&ports), probe);
-        let served = Served::start(app, Options::default(), &[]).await;
-        let who = format!("redspin-host, {}", probe.name());
-        outbound_as_spin_allows_it(&served.base, &ports, &who).await;
-        served.stop().await;
-
-        if let Some(bin) = spin_for_calibration() {
-            let app = AppDir::with_probe(&manifest(&ports), probe);
-            let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
-            let who = format!("real Spin, {}", probe.name());
-            outbound_as_spin_allows_it(&spin.base, &ports, &who).await;
-            spin.stop().await;
-        }
-    }
+    on_both_hosts(&manifest(&ports), Options::default(), &[], async |t| {
+        outbound_as_spin_allows_it(&t.base, &ports, &t.who).await
+    })
+    .await;
 }

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use crate::common::*;
 use redspin_host::runtime::Options;
-use redspin_testsupport::spin::SpinUp;
 
 const MANIFEST: &str = r#"
 spin_manifest_version = 2
@@ -177,16 +176,10 @@ async fn each_request_starts_clean(base: &str, dir: &Path, who: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_open_starts_clean_and_stays_in_its_database() {
-    let served = Served::start(AppDir::new(MANIFEST), Options::default(), &[]).await;
-    each_request_starts_clean(&served.base, &served.app.dir, "redspin-host").await;
-    served.stop().await;
-
-    if let Some(bin) = spin_for_calibration() {
-        let app = AppDir::new(MANIFEST);
-        let spin = SpinUp::start(&bin, &app.manifest(), &[], &[]).await;
-        each_request_starts_clean(&spin.base, &app.dir, "real Spin").await;
-        spin.stop().await;
-    }
+    on_both_hosts_with(Probe::P2, MANIFEST, Options::default(), &[], async |t| {
+        each_request_starts_clean(&t.base, &t.dir, &t.who).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
