@@ -110,22 +110,11 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
-/// An error and its causes on one line, each cause once: a cause whose
-/// text its parent already printed (redis-rs prints its I/O cause in its
-/// own message, thiserror's `{0}` does the same) is not repeated.
+/// An error and its causes on one line, each cause once (see
+/// `redspin_core::error::Chain`: redis-rs prints its I/O cause in its own
+/// message, so a cause its parent already printed is not repeated).
 pub fn describe_error(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
+    redspin_core::error::Chain(e.as_ref()).to_string()
 }
 
 #[cfg(test)]
