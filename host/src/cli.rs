@@ -56,6 +56,15 @@ pub struct UpArgs {
     /// Largest request body accepted (bytes).
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest wait for the next piece of a request body (ms); 408 beyond.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Longest a whole request body may take to arrive (ms); 408 beyond.
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_ms: u64,
+    /// Redis connections kept open at once, by all requests together (held and idle).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_redis_connections: u64,
     /// How long in-flight requests may finish at shutdown (ms).
     #[arg(long, default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
@@ -116,6 +125,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let options = Options {
         request_timeout: Duration::from_millis(args.request_timeout_ms),
         max_body_bytes: args.max_body_bytes,
+        body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
+        body_timeout: Duration::from_millis(args.body_timeout_ms),
+        max_redis_connections: usize::try_from(args.max_redis_connections)
+            .context("--max-redis-connections is out of range")?,
         sqlite_statements: args.sqlite,
         env: args.env,
         runtime_config_file: args.runtime_config_file,

@@ -33,7 +33,9 @@
 //! - [`kv`]: key-value stores on SQLite or Redis, and the key-value
 //!   interfaces; [`wasi_keyvalue`]: `wasi:keyvalue` over the same stores.
 //! - [`spin_variables`]: variables (both generations, `wasi:config`).
-//! - [`spin_http`]: outbound HTTP rules (both generations).
+//! - [`spin_http`]: outbound HTTP rules (both generations);
+//!   [`http_client`]: sending, within [`networks`] (`block_networks`) and
+//!   with [`tls`] (`[[client_tls]]`).
 //! - [`streams`]: host-written guest streams fed from a channel.
 //! - [`load`]: start-up SQL, labels, component settings, socket rules.
 //! - [`runtime`]: the loaded app and the request path.
@@ -41,10 +43,14 @@
 //!   request through it.
 //! - [`p3`]: WASIp3 components (the release-candidate names, serving).
 //! - [`guest`]: one request's guest, run on the connection's task.
-//! - [`server`]: the HTTP server with graceful shutdown.
+//! - [`body`]: reading a request body within its size and time limits;
+//!   [`deadline`]: a connection's deadline, which drops it and its guest.
+//! - [`server`]: the HTTP server with graceful shutdown; [`embed`]: an
+//!   app served in the background (tests, benchmarks, embedding).
 //! - [`cli`]: `redspin-host up` and `redspin-host build`.
 
 pub mod manifest;
+pub mod networks;
 pub mod outbound;
 pub mod p3;
 pub mod routing;
@@ -52,11 +58,15 @@ pub mod runtime_config;
 pub mod variables;
 
 pub mod bindings;
+pub mod body;
 pub mod cli;
+pub mod deadline;
+pub mod embed;
 pub mod engine;
 pub mod engines;
 pub mod guest;
 pub mod handler;
+pub mod http_client;
 pub mod kv;
 pub mod load;
 pub mod redis;
@@ -67,4 +77,5 @@ pub mod spin_variables;
 pub mod sqlite;
 pub mod state;
 pub mod streams;
+pub mod tls;
 pub mod wasi_keyvalue;

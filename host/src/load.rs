@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::kv::Stores;
 use crate::manifest::Component;
+use crate::networks::BlockedNetworks;
 use crate::outbound::AllowedHosts;
 use crate::sqlite::Databases;
 use crate::state::ComponentEnv;
@@ -114,15 +115,30 @@ pub fn component_env(
 /// scheme; never a listening socket; no name lookups (Spin does not enable
 /// them), so entries match by address. A refused address is
 /// `access-denied` to the guest. The operating system's own bind to the
-/// wildcard address before a connect or a send is allowed.
-pub fn allow_sockets(wasi: &mut wasmtime_wasi::WasiCtxBuilder, allowed: &Arc<AllowedHosts>) {
+/// wildcard address before a connect or a send is allowed. An address in
+/// `block_networks` is refused (`access-denied`) even when allowed, as in
+/// Spin; unlike Spin, the wildcard bind is not a destination and stays
+/// allowed under `"private"` (Spin refuses it, so UDP cannot be used).
+pub fn allow_sockets(
+    wasi: &mut wasmtime_wasi::WasiCtxBuilder,
+    allowed: &Arc<AllowedHosts>,
+    blocked: &Arc<BlockedNetworks>,
+) {
     use wasmtime_wasi::sockets::SocketAddrUse as Use;
     let allowed = allowed.clone();
+    let blocked = blocked.clone();
     wasi.allow_tcp(true)
         .allow_udp(true)
         .allow_ip_name_lookup(false);
     wasi.socket_addr_check(move |addr, used| {
-        let check = |scheme: &str| allowed.allows_url(&format!("{scheme}://{addr}"), scheme);
+        let check = |scheme: &str| {
+            let ok = allowed.allows_url(&format!("{scheme}://{addr}"), scheme);
+            let prohibited = ok && blocked.is_blocked(addr.ip());
+            if prohibited {
+                tracing::error!("destination IP prohibited by runtime config");
+            }
+            ok && !prohibited
+        };
         let implicit_bind = addr.ip().is_unspecified() && addr.port() == 0;
         let ok = match used {
             Use::TcpBind => implicit_bind,

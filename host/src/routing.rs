@@ -112,6 +112,36 @@ impl Router {
 }
 
 impl RouteMatch {
+    /// Spin's `spin-*` request headers, and `Host: localhost` when the client
+    /// sent none.
+    pub fn add_spin_headers(
+        &self,
+        headers: &mut http::HeaderMap,
+        uri: &http::Uri,
+        client: SocketAddr,
+    ) {
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned();
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        for (k, v) in self.spin_headers("http", &host, path_and_query, client) {
+            if let (Ok(k), Ok(v)) = (
+                http::HeaderName::try_from(k),
+                http::HeaderValue::try_from(v),
+            ) {
+                headers.insert(k, v);
+            }
+        }
+        if !headers.contains_key(http::header::HOST) {
+            headers.insert(
+                http::header::HOST,
+                http::HeaderValue::from_static("localhost"),
+            );
+        }
+    }
+
     /// The headers Spin adds to the request: `spin-full-url`,
     /// `spin-path-info`, `spin-matched-route`, `spin-base-path`,
     /// `spin-raw-component-route`, `spin-component-route`,

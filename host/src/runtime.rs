@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use bytes::Bytes;
-use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, Limited};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
 use hyper::{body::Incoming, Request, Response, StatusCode};
 use wasmtime::component::ResourceTable;
 use wasmtime::Engine;
@@ -17,6 +19,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
+use crate::body::{self, BodyError, BodyLimits};
+use crate::deadline::Deadline;
 use crate::engine::EPOCH_TICK;
 use crate::engines::Engines;
 use crate::guest::Run;
@@ -32,7 +36,12 @@ use crate::runtime_config::RuntimeConfig;
 use crate::spin_http::OutboundHooks;
 use crate::sqlite::Databases;
 use crate::state::{ComponentEnv, HostState, Services};
+use crate::tls::TlsConfigs;
 use crate::variables::Resolved;
+
+/// How long past a request's own limit its connection is dropped: the
+/// guest's timeout fires (and is logged) first.
+const DEADLINE_SLACK: Duration = Duration::from_secs(1);
 
 /// Paths under this prefix are the host's, never a component's.
 pub const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
@@ -46,6 +55,12 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Largest request body accepted (413 beyond).
     pub max_body_bytes: usize,
+    /// Longest wait for the next piece of a request body (408 beyond).
+    pub body_read_timeout: Duration,
+    /// Longest a whole request body may take to arrive (408 beyond).
+    pub body_timeout: Duration,
+    /// Redis connections the host keeps open at once, held and idle.
+    pub max_redis_connections: usize,
     /// Largest linear memory one request may grow to.
     pub max_memory_bytes: usize,
     /// Concurrent instances the pooling allocator reserves.
@@ -65,6 +80,9 @@ impl Default for Options {
         Self {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
+            body_read_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_redis_connections: crate::redis::pool::DEFAULT_MAX_TOTAL,
             max_memory_bytes: 512 * 1024 * 1024,
             pool_size: 256,
             cache_dir: None,
@@ -114,7 +132,12 @@ impl Runtime {
         };
         let sqlite = Databases::open(&config.sqlite)?;
         load::run_startup_sql(&sqlite, &options.sqlite_statements)?;
-        let redis = Arc::new(RedisPool::default());
+        let blocked = Arc::new(config.blocked.clone());
+        let tls = Arc::new(TlsConfigs::build(&config.client_tls)?);
+        let redis = Arc::new(RedisPool::new(
+            options.max_redis_connections,
+            blocked.clone(),
+        ));
         let kv = Stores::open(&config.key_value, &redis)?;
         let mut engines = Engines::new(options.pool_size, options.max_memory_bytes);
         let cache_dir = options
@@ -144,7 +167,13 @@ impl Runtime {
             self_origin: std::sync::OnceLock::new(),
             router,
             components,
-            services: Arc::new(Services { redis, sqlite, kv }),
+            services: Arc::new(Services {
+                redis,
+                sqlite,
+                kv,
+                blocked,
+                tls,
+            }),
             options,
         })
     }
@@ -160,13 +189,21 @@ impl Runtime {
         &self.router
     }
 
-    /// Serves one request.
+    /// Serves one request, moving the connection's `deadline` along (see
+    /// [`crate::deadline`]).
     ///
     /// The host's own answers are Spin's: `/.well-known/spin/health` and
     /// `/.well-known/spin/info` before any route, 404 and 500 with an empty
-    /// body. A body over `max_body_bytes` is refused with an empty 413
-    /// (Spin sets no limit).
-    pub async fn handle(&self, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+    /// body. A body over `max_body_bytes` is refused with an empty 413, one
+    /// that does not arrive within the body timeouts with an empty 408 and
+    /// the connection closed (Spin has neither limit).
+    pub async fn handle(
+        &self,
+        req: Request<Incoming>,
+        client: SocketAddr,
+        deadline: &Deadline,
+    ) -> Response<Body> {
+        deadline.set(Instant::now() + self.options.body_timeout + DEADLINE_SLACK);
         if let Some(name) = req.uri().path().strip_prefix(WELL_KNOWN_PREFIX) {
             return self.well_known(name);
         }
@@ -174,60 +211,14 @@ impl Runtime {
             return plain(StatusCode::NOT_FOUND, "");
         };
         let loaded = &self.components[&m.component];
-        let too_big = req
-            .headers()
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-            .is_some_and(|n| n > self.options.max_body_bytes as u64);
-        if too_big {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "");
-        }
         let (mut parts, body) = req.into_parts();
-        let body = match Limited::new(body, self.options.max_body_bytes)
-            .collect()
-            .await
-        {
-            Ok(b) => b.to_bytes(),
-            Err(e)
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some() =>
-            {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "");
-            }
-            Err(e) => {
-                return plain(
-                    StatusCode::BAD_REQUEST,
-                    &format!("cannot read request body: {e}"),
-                )
-            }
+        let body = match self.read_body(&parts.headers, body).await {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
         };
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost")
-            .to_owned();
-        let path_and_query = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-            .to_owned();
-        for (k, v) in m.spin_headers("http", &host, &path_and_query, client) {
-            if let (Ok(k), Ok(v)) = (
-                http::HeaderName::try_from(k),
-                http::HeaderValue::try_from(v),
-            ) {
-                parts.headers.insert(k, v);
-            }
-        }
-        if !parts.headers.contains_key(http::header::HOST) {
-            parts.headers.insert(
-                http::header::HOST,
-                http::HeaderValue::from_static("localhost"),
-            );
-        }
+        m.add_spin_headers(&mut parts.headers, &parts.uri, client);
         let req = Request::from_parts(parts, Full::new(body));
+        deadline.set(Instant::now() + self.guest_limit() + DEADLINE_SLACK);
         match self.call(loaded, req).await {
             Ok(resp) => resp,
             Err(e) => {
@@ -237,6 +228,37 @@ impl Runtime {
                 plain(StatusCode::INTERNAL_SERVER_ERROR, "")
             }
         }
+    }
+
+    /// The request body within the limits, or the answer refusing it.
+    async fn read_body(
+        &self,
+        headers: &http::HeaderMap,
+        body: Incoming,
+    ) -> Result<Bytes, Response<Body>> {
+        let limits = BodyLimits {
+            max_bytes: self.options.max_body_bytes,
+            per_read: self.options.body_read_timeout,
+            whole: self.options.body_timeout,
+        };
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limits.max_bytes as u64) {
+            return Err(plain(StatusCode::PAYLOAD_TOO_LARGE, ""));
+        }
+        body::read(body, limits).await.map_err(|e| match e {
+            BodyError::TooLarge(_) => plain(StatusCode::PAYLOAD_TOO_LARGE, ""),
+            BodyError::TimedOut => closing(plain(StatusCode::REQUEST_TIMEOUT, "")),
+            BodyError::Read(ref cause) => plain(StatusCode::BAD_REQUEST, &format!("{e}: {cause}")),
+        })
+    }
+
+    /// How long a guest may run (see [`Runtime::call`]).
+    fn guest_limit(&self) -> Duration {
+        // The epoch deadline normally trips first (a trap, with a wasm
+        // backtrace); the wall clock also covers a guest stuck waiting.
+        self.options.request_timeout + 4 * EPOCH_TICK
     }
 
     /// Spin's well-known endpoints: `health` answers `OK`, `info` the
@@ -277,10 +299,10 @@ impl Runtime {
                 result
             })
         };
-        // The epoch deadline normally trips first (a trap, with a wasm
-        // backtrace); the wall clock also covers a guest stuck waiting.
-        let limit = self.options.request_timeout + 4 * EPOCH_TICK;
-        loaded.handler.call(store, req, logged, limit).await
+        loaded
+            .handler
+            .call(store, req, logged, self.guest_limit())
+            .await
     }
 
     /// A fresh `Store` for one request: the component's WASI context, the
@@ -288,7 +310,7 @@ impl Runtime {
     fn new_store(&self, loaded: &Loaded, stderr: &MemoryOutputPipe) -> wasmtime::Store<HostState> {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().stderr(stderr.clone());
-        load::allow_sockets(&mut wasi, &loaded.env.allowed_hosts);
+        load::allow_sockets(&mut wasi, &loaded.env.allowed_hosts, &self.services.blocked);
         for (k, v) in &loaded.env.environment {
             wasi.env(k, v);
         }
@@ -299,6 +321,8 @@ impl Runtime {
             hooks: OutboundHooks {
                 component: loaded.env.id.as_str().into(),
                 allowed: loaded.env.allowed_hosts.clone(),
+                blocked: self.services.blocked.clone(),
+                tls: self.services.tls.clone(),
                 self_origin: self.self_origin.get().cloned(),
             },
             env: loaded.env.clone(),
@@ -311,6 +335,7 @@ impl Runtime {
             sqlite_open: 0,
             kv_open: 0,
             cas_open: 0,
+            redis_held: Default::default(),
         };
         let mut store = wasmtime::Store::new(&loaded.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -334,6 +359,15 @@ fn log_outcome(id: &str, result: &anyhow::Result<()>, stderr: &MemoryOutputPipe)
         }
         _ => {}
     }
+}
+
+/// `r` with the connection closed after it.
+fn closing(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    r
 }
 
 /// A small text response.

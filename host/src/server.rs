@@ -6,7 +6,10 @@
 //! headers within [`Limits::header_read_timeout`] (hyper closes it
 //! otherwise, after an idle keep-alive too), and at most
 //! [`Limits::max_connections`] connections are served at once; more wait in
-//! the listen backlog until one closes.
+//! the listen backlog until one closes. A request's body must arrive within
+//! the runtime's body timeouts, and a connection outliving its request's
+//! deadline (a client that stopped reading the response) is dropped, the
+//! guest with it (see [`crate::deadline`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::deadline::Deadline;
 use crate::runtime::Runtime;
 
 /// Connection limits.
@@ -81,9 +85,15 @@ pub async fn serve_with(
         };
         let _ = stream.set_nodelay(true);
         let rt = runtime.clone();
+        let deadline = Deadline::default();
+        let request_deadline = deadline.clone();
         let service = hyper::service::service_fn(move |req| {
             let rt = rt.clone();
-            async move { Ok::<_, std::convert::Infallible>(rt.handle(req, client).await) }
+            let deadline = request_deadline.clone();
+            async move {
+                let resp = rt.handle(req, client, &deadline).await;
+                Ok::<_, std::convert::Infallible>(resp)
+            }
         });
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
@@ -92,8 +102,14 @@ pub async fn serve_with(
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection closed with an error");
+            tokio::select! {
+                ended = conn => {
+                    if let Err(e) = ended {
+                        tracing::debug!(error = %e, "connection closed with an error");
+                    }
+                }
+                // Dropping the connection drops what its request holds.
+                _ = deadline.passed() => tracing::debug!("connection dropped: past its request's deadline"),
             }
             drop(permit);
         });

@@ -1,6 +1,7 @@
 //! Outbound HTTP (`wasi:http/outgoing-handler`), limited to the component's
 //! `allowed_outbound_hosts`. A request elsewhere fails with the error code
-//! Spin gives, `HTTP-request-denied`.
+//! Spin gives, `HTTP-request-denied`; one whose addresses are all in
+//! `block_networks`, `destination-IP-prohibited` ([`crate::http_client`]).
 //!
 //! A request to the app itself (a URL with no host, or the host
 //! `self.alt`) needs an `http://self` (or `*`) entry, as in Spin
@@ -12,12 +13,19 @@ use std::sync::Arc;
 
 use wasmtime_wasi_http::WasiHttpHooks;
 
+use crate::http_client;
+use crate::networks::BlockedNetworks;
 use crate::outbound::{AllowedHosts, OutboundUrl};
+use crate::tls::TlsConfigs;
 
 /// Per-request hooks carrying the component's outbound rules.
 pub struct OutboundHooks {
     pub component: Arc<str>,
     pub allowed: Arc<AllowedHosts>,
+    /// The app's `block_networks` and `[[client_tls]]` (see
+    /// [`crate::http_client`]).
+    pub blocked: Arc<BlockedNetworks>,
+    pub tls: Arc<TlsConfigs>,
     /// Where the app is served (`None` until the server listens).
     pub self_origin: Option<http::uri::Authority>,
 }
@@ -96,9 +104,14 @@ impl WasiHttpHooks for OutboundHooks {
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
+        let rules = http_client::Rules {
+            component: self.component.clone(),
+            blocked: self.blocked.clone(),
+            tls: self.tls.clone(),
+        };
         Box::new(async move {
             use http_body_util::BodyExt;
-            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let (res, io) = http_client::send(request, options, rules).await?;
             Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as Io))
         })
     }

@@ -11,10 +11,12 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::kv::Stores;
+use crate::networks::BlockedNetworks;
 use crate::outbound::AllowedHosts;
 use crate::redis::pool::RedisPool;
 use crate::spin_http::OutboundHooks;
 use crate::sqlite::Databases;
+use crate::tls::TlsConfigs;
 
 /// One component's settings, resolved once at start-up.
 #[derive(Debug)]
@@ -31,6 +33,9 @@ pub struct ComponentEnv {
 /// What every request shares.
 pub struct Services {
     pub redis: Arc<RedisPool>,
+    /// `block_networks` (HTTP, Redis, sockets) and `[[client_tls]]`.
+    pub blocked: Arc<BlockedNetworks>,
+    pub tls: Arc<TlsConfigs>,
     pub sqlite: Databases,
     pub kv: Stores,
 }
@@ -51,6 +56,8 @@ pub struct HostState {
     pub kv_open: usize,
     /// `wasi:keyvalue` compare-and-swap handles open now.
     pub cas_open: usize,
+    /// Redis connections the request holds now (each counts itself).
+    pub redis_held: crate::redis::pool::RequestCount,
 }
 
 impl WasiView for HostState {

@@ -30,11 +30,15 @@ impl RedisStore {
 
     /// A connection for one store resource (Spin connects at `open`).
     pub async fn connect(&self) -> Result<Checkout, Error> {
-        self.pool.checkout(&self.url).await.map_err(|e| match e {
-            ConnectError::InvalidAddress => Error::Other("Invalid Redis URL".into()),
-            ConnectError::Redis(e) => other(&e),
-            ConnectError::TimedOut => Error::Other(redis_text::timed_out()),
-        })
+        self.pool
+            .checkout(&self.url, None)
+            .await
+            .map_err(|e| match e {
+                ConnectError::InvalidAddress => Error::Other("Invalid Redis URL".into()),
+                ConnectError::Redis(e) => other(&e),
+                ConnectError::TimedOut => Error::Other(redis_text::timed_out()),
+                ConnectError::TooMany => Error::Other("too many Redis connections open".into()),
+            })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Redis commands a component may send, written once for both
 //! generations of the interface.
 
-use crate::redis::pool::{Checkout, ConnectError};
+use crate::redis::pool::{Checkout, ConnectError, RequestCount};
 use crate::redis::{text, Failure, Item, Param, RedisConnection};
 use crate::state::{ComponentEnv, Services};
 
@@ -15,8 +15,14 @@ fn other(e: redis::RedisError) -> Failure {
     Failure::Other(text::spin_text(&e))
 }
 
-/// Opens a connection for `env`'s component to `address`.
-pub async fn open(env: &ComponentEnv, services: &Services, address: &str) -> R<RedisConnection> {
+/// Opens a connection for `env`'s component to `address`, one more of the
+/// `held` connections of its request.
+pub async fn open(
+    env: &ComponentEnv,
+    services: &Services,
+    held: &RequestCount,
+    address: &str,
+) -> R<RedisConnection> {
     if !env.allowed_hosts.allows_url(address, "redis") {
         tracing::warn!(
             component = %env.id,
@@ -24,7 +30,7 @@ pub async fn open(env: &ComponentEnv, services: &Services, address: &str) -> R<R
         );
         return Err(Failure::InvalidAddress);
     }
-    match services.redis.checkout(address).await {
+    match services.redis.checkout(address, Some(held)).await {
         Ok(conn) => Ok(RedisConnection { conn }),
         Err(ConnectError::InvalidAddress) => {
             // The address may carry a password: log only that it was refused.
@@ -33,6 +39,10 @@ pub async fn open(env: &ComponentEnv, services: &Services, address: &str) -> R<R
         }
         Err(ConnectError::Redis(e)) => Err(other(e)),
         Err(ConnectError::TimedOut) => Err(Failure::Other(text::timed_out())),
+        Err(ConnectError::TooMany) => {
+            tracing::warn!(component = %env.id, "refused a Redis connection: too many open");
+            Err(Failure::TooManyConnections)
+        }
     }
 }
 
@@ -45,8 +55,22 @@ pub async fn publish(c: &Checkout, channel: String, payload: Vec<u8>) -> R<()> {
     query::<i64>(c, "PUBLISH", &cmd).await.map(drop)
 }
 
+/// Refuses a reply of more than [`MAX_REPLY_BYTES`], in Spin's words.
+fn within_cap(bytes: usize) -> R<()> {
+    if bytes > MAX_REPLY_BYTES {
+        return Err(Failure::Other(format!(
+            "query result exceeds limit of {MAX_REPLY_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn get(c: &Checkout, key: String) -> R<Option<Vec<u8>>> {
-    query(c, "GET", redis::cmd("GET").arg(key)).await
+    let value: Option<Vec<u8>> = query(c, "GET", redis::cmd("GET").arg(key)).await?;
+    // Counted as Spin counts it.
+    let size = std::mem::size_of::<Option<Vec<u8>>>() + value.as_ref().map_or(0, Vec::len);
+    within_cap(size)?;
+    Ok(value)
 }
 
 pub async fn set(c: &Checkout, key: String, value: Vec<u8>) -> R<()> {
@@ -65,8 +89,16 @@ pub async fn sadd(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
     query(c, "SADD", redis::cmd("SADD").arg(key).arg(values)).await
 }
 
+/// Capped as `get` is (Spin sets no cap here: a set of any size would be
+/// collected in the host).
 pub async fn smembers(c: &Checkout, key: String) -> R<Vec<String>> {
-    query(c, "SMEMBERS", redis::cmd("SMEMBERS").arg(key)).await
+    let members: Vec<String> = query(c, "SMEMBERS", redis::cmd("SMEMBERS").arg(key)).await?;
+    let size = members
+        .iter()
+        .map(|m| std::mem::size_of::<String>() + m.len())
+        .sum::<usize>();
+    within_cap(std::mem::size_of::<Vec<String>>() + size)?;
+    Ok(members)
 }
 
 pub async fn srem(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
@@ -125,11 +157,7 @@ fn flatten(v: redis::Value, out: &mut Vec<Item>, size: &mut usize) -> R<()> {
         other => return Err(Failure::Other(format!("unsupported Redis reply {other:?}"))),
     };
     *size += std::mem::size_of::<Item>();
-    if *size > MAX_REPLY_BYTES {
-        return Err(Failure::Other(format!(
-            "query result exceeds limit of {MAX_REPLY_BYTES} bytes"
-        )));
-    }
+    within_cap(*size)?;
     out.push(item);
     Ok(())
 }

@@ -12,6 +12,8 @@
 
 pub mod commands;
 pub mod pool;
+pub mod resolver;
+pub mod stateful;
 pub mod text;
 pub mod v2;
 pub mod v3;

@@ -28,7 +28,7 @@ impl Host for HostState {}
 
 impl HostConnection for HostState {
     async fn open(&mut self, address: String) -> R<Resource<RedisConnection>> {
-        match commands::open(&self.env, &self.services, &address).await {
+        match commands::open(&self.env, &self.services, &self.redis_held, &address).await {
             Ok(c) => Ok(Ok(self.table.push(c)?)),
             Err(f) => Ok(Err(f.into())),
         }

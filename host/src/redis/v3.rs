@@ -39,11 +39,11 @@ impl HostConnection for HostState {
 
 impl<T: Send> HostConnectionWithStore<T> for Store {
     async fn open(a: &Accessor<T, Self>, address: String) -> R<Resource<RedisConnection>> {
-        let (env, services) = a.with(|mut a| {
+        let (env, services, held) = a.with(|mut a| {
             let s = a.get();
-            (s.env.clone(), s.services.clone())
+            (s.env.clone(), s.services.clone(), s.redis_held.clone())
         });
-        match commands::open(&env, &services, &address).await {
+        match commands::open(&env, &services, &held, &address).await {
             Ok(c) => a.with(|mut a| Ok(Ok(a.get().table.push(c)?))),
             Err(f) => Ok(Err(f.into())),
         }

@@ -9,6 +9,9 @@
 //!   underneath) with `authorization denied`: the guest sees those words in
 //!   `io(...)`, as under Spin. Extension loading is never enabled on these
 //!   connections, so `load_extension()` fails with `not authorized` too.
+//!   A file named by an expression (`ATTACH 'f' || '' AS x`), which SQLite
+//!   does not show the authorizer, is refused the same way (Spin allows
+//!   it), and the connection is not pooled again.
 //! - It also marks the connection *tainted* when a statement would leave
 //!   state that outlives the request: a `PRAGMA`, a temporary table, index,
 //!   view or trigger, or an attached database. A tainted connection is
@@ -34,6 +37,9 @@ pub enum Verdict {
     /// Allowed, but the connection keeps state beyond the request.
     Taint,
     Deny,
+    /// Denied, and the connection is not trusted again: the statement was
+    /// one the authorizer could not see into.
+    Refuse,
 }
 
 /// Decides one authorizer callback (pure; table-tested below).
@@ -46,7 +52,25 @@ pub fn judge(action: &AuthAction<'_>, allow_attach_file: bool) -> Verdict {
                 Verdict::Deny
             }
         }
-        AuthAction::Pragma { .. }
+        // SQLite names the file only when it is a string literal: for
+        // `ATTACH 'f' || '' AS x` the authorizer is told nothing (rusqlite
+        // reports an unknown action), so it is refused unless files may be
+        // attached at all. (Spin 4.0.2 allows it: the hole this closes.)
+        AuthAction::Unknown {
+            code: rusqlite::ffi::SQLITE_ATTACH,
+            ..
+        } if allow_attach_file => Verdict::Taint,
+        AuthAction::Unknown {
+            code: rusqlite::ffi::SQLITE_ATTACH,
+            ..
+        } => Verdict::Refuse,
+        // `DETACH x` names its schema by an identifier, which SQLite does
+        // not pass on either; detaching touches only what was attached.
+        AuthAction::Unknown {
+            code: rusqlite::ffi::SQLITE_DETACH,
+            ..
+        }
+        | AuthAction::Pragma { .. }
         | AuthAction::Detach { .. }
         | AuthAction::CreateTempIndex { .. }
         | AuthAction::CreateTempTable { .. }
@@ -90,6 +114,10 @@ impl Guard {
                     Authorization::Allow
                 }
                 Verdict::Deny => Authorization::Deny,
+                Verdict::Refuse => {
+                    g.tainted.store(true, Ordering::Relaxed);
+                    Authorization::Deny
+                }
             }
         }));
         let g = guard.clone();
@@ -152,6 +180,33 @@ mod tests {
                 Taint,
             ),
             (A::Detach { database_name: "m" }, false, Taint),
+            (
+                A::Unknown {
+                    code: rusqlite::ffi::SQLITE_ATTACH,
+                    arg1: None,
+                    arg2: None,
+                },
+                false,
+                Refuse,
+            ),
+            (
+                A::Unknown {
+                    code: rusqlite::ffi::SQLITE_ATTACH,
+                    arg1: None,
+                    arg2: None,
+                },
+                true,
+                Taint,
+            ),
+            (
+                A::Unknown {
+                    code: rusqlite::ffi::SQLITE_DETACH,
+                    arg1: None,
+                    arg2: None,
+                },
+                false,
+                Taint,
+            ),
             (
                 A::Function {
                     function_name: "lower",

@@ -17,7 +17,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rusqlite::limits::Limit;
+
 use super::guard::Guard;
+use super::query::MAX_RESULT_BYTES;
 
 /// Idle connections kept per database.
 const MAX_IDLE: usize = 32;
@@ -70,6 +73,11 @@ impl Database {
             Location::Path(p) => rusqlite::Connection::open(p)?,
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // No string or blob longer than a result may be: a statement that
+        // builds one (`randomblob(1000000000)`) fails inside SQLite with
+        // `string or blob too big` instead of growing the host by a
+        // gigabyte it could never hand the guest.
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_RESULT_BYTES as i32)?;
         let guard = Guard::install(&conn, self.allow_attach_file);
         Ok(Pooled { conn, guard })
     }

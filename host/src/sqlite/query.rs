@@ -19,13 +19,14 @@ pub enum Limit {
     PerRow,
 }
 
-/// The bytes a value counts for, as Spin counts them.
-fn memory_size(v: &Value) -> usize {
+/// The bytes a value counts for, as Spin counts them; measured on
+/// SQLite's own copy, before the host makes one.
+fn memory_size(v: ValueRef<'_>) -> usize {
     std::mem::size_of::<Value>()
         + match v {
-            Value::Null | Value::Integer(_) | Value::Real(_) => 0,
-            Value::Text(t) => t.len(),
-            Value::Blob(b) => b.len(),
+            ValueRef::Null | ValueRef::Integer(_) | ValueRef::Real(_) => 0,
+            ValueRef::Text(t) => t.len(),
+            ValueRef::Blob(b) => b.len(),
         }
 }
 
@@ -94,19 +95,19 @@ pub fn each_row(
     // A collected result starts with the result's own size, as in Spin.
     let mut bytes = std::mem::size_of::<Rows>();
     while let Some(r) = rows.next().map_err(io)? {
-        let values = (0..width)
-            .map(|i| r.get_ref(i).map(from_sql))
+        let refs = (0..width)
+            .map(|i| r.get_ref(i))
             .collect::<Result<Vec<_>, _>>()
             .map_err(io)?;
-        let size: usize = values.iter().map(memory_size).sum();
+        let size: usize = refs.iter().map(|v| memory_size(*v)).sum();
         bytes = match limit {
-            Limit::Total => bytes + size,
+            Limit::Total => bytes.saturating_add(size),
             Limit::PerRow => size,
         };
         if bytes > MAX_RESULT_BYTES {
             return Err(too_big());
         }
-        row(values)?;
+        row(refs.into_iter().map(from_sql).collect())?;
     }
     Ok(())
 }

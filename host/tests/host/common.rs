@@ -4,13 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::OnceLock;
 
-use redspin_host::manifest::App;
-use redspin_host::runtime::{Options, Runtime};
+use redspin_host::runtime::Options;
 use redspin_testsupport::spin::SpinUp;
-use tokio::sync::oneshot;
 
 /// The two test components: the same routes, one per SDK generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,8 +147,7 @@ impl Drop for AppDir {
 /// The runtime serving an app on a free port until dropped.
 pub struct Served {
     pub base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    served: redspin_host::embed::Served,
     pub app: AppDir,
 }
 
@@ -167,39 +163,16 @@ impl Served {
         vars: &[(&str, &str)],
         limits: redspin_host::server::Limits,
     ) -> Self {
-        let manifest = App::load(&app.manifest()).expect("the manifest loads");
-        let vars: Vec<(String, String)> = vars
+        let env = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let runtime = tokio::task::spawn_blocking(move || {
-            Runtime::load(&manifest, options, |k| {
-                vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-            })
-        })
-        .await
-        .unwrap()
-        .expect("the app loads");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            redspin_host::server::serve_with(
-                listener,
-                Arc::new(runtime),
-                async {
-                    let _ = rx.await;
-                },
-                Duration::from_secs(5),
-                limits,
-            )
+        let served = redspin_host::embed::Served::start(&app.manifest(), options, env, limits)
             .await
-            .unwrap();
-        });
+            .expect("the app loads");
         Self {
-            base,
-            stop: Some(tx),
-            task: Some(task),
+            base: served.base.clone(),
+            served,
             app,
         }
     }
@@ -212,13 +185,8 @@ impl Served {
         json_at(&self.base, path, "redspin-host").await
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            t.await.unwrap();
-        }
+    pub async fn stop(self) {
+        self.served.stop().await.expect("the server ends cleanly");
     }
 }
 
@@ -285,14 +253,22 @@ pub async fn on_both_hosts_with(
     vars: &[(&str, &str)],
     check: impl AsyncFn(&Target),
 ) {
-    let mut args = Vec::new();
-    for s in &options.sqlite_statements {
-        args.extend(["--sqlite".to_owned(), s.clone()]);
-    }
-    if let Some(f) = &options.runtime_config_file {
-        args.extend(["--runtime-config-file".to_owned(), f.display().to_string()]);
-    }
-    let served = Served::start(AppDir::with_probe(manifest, probe), options, vars).await;
+    on_both_hosts_in(probe, manifest, |_| options.clone(), vars, check).await;
+}
+
+/// [`on_both_hosts_with`] where the options depend on the app's directory:
+/// `prepare` runs in each host's fresh directory (writing a runtime config
+/// file beside the manifest, say) and gives the options for that run.
+pub async fn on_both_hosts_in(
+    probe: Probe,
+    manifest: &str,
+    prepare: impl Fn(&Path) -> Options,
+    vars: &[(&str, &str)],
+    check: impl AsyncFn(&Target),
+) {
+    let app = AppDir::with_probe(manifest, probe);
+    let options = prepare(&app.dir);
+    let served = Served::start(app, options, vars).await;
     check(&Target {
         base: served.base.clone(),
         who: format!("redspin-host, {}", probe.name()),
@@ -303,6 +279,7 @@ pub async fn on_both_hosts_with(
 
     if let Some(bin) = spin_for_calibration() {
         let app = AppDir::with_probe(manifest, probe);
+        let args = spin_args(&prepare(&app.dir));
         let env: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -316,4 +293,27 @@ pub async fn on_both_hosts_with(
         .await;
         spin.stop().await;
     }
+}
+
+/// `spin up`'s arguments for the options Spin has: `--sqlite` and
+/// `--runtime-config-file`.
+fn spin_args(options: &Options) -> Vec<String> {
+    let mut args = Vec::new();
+    for s in &options.sqlite_statements {
+        args.extend(["--sqlite".to_owned(), s.clone()]);
+    }
+    if let Some(f) = &options.runtime_config_file {
+        args.extend(["--runtime-config-file".to_owned(), f.display().to_string()]);
+    }
+    args
+}
+
+/// `s` percent-encoded for a query string.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -11,6 +11,8 @@ mod interfaces;
 mod isolation;
 mod key_value;
 mod outbound;
+mod outbound_networking;
+mod redis_limits;
 mod server_limits;
 mod sqlite;
 mod sqlite_isolation;

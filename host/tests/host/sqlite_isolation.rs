@@ -26,22 +26,13 @@ source = "@PROBE_WASM@"
 sqlite_databases = ["default"]
 "#;
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Runs `statements` in one request on one connection; each result is
 /// `{"rows": [...]}` or `{"error": "..."}`.
 async fn sql(base: &str, statements: &[&str]) -> Vec<serde_json::Value> {
     let query: Vec<String> = statements
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("s{i}={}", encode(s)))
+        .map(|(i, s)| format!("s{i}={}", percent_encode(s)))
         .collect();
     let url = format!("{base}/probe/sql?{}", query.join("&"));
     let r = reqwest::get(&url).await.expect("request");
@@ -193,7 +184,7 @@ async fn a_runaway_statement_is_interrupted_at_the_deadline() {
     // Never ends on its own, and holds a read lock on the file while it runs.
     let forever =
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
-    let url = format!("{}/probe/sql?s0={}", served.base, encode(forever));
+    let url = format!("{}/probe/sql?s0={}", served.base, percent_encode(forever));
     let r = reqwest::get(&url).await.expect("request");
     // The guest sees the interruption (and answers), unless the request's
     // own time limit stops it first (500).
@@ -212,5 +203,70 @@ async fn a_runaway_statement_is_interrupted_at_the_deadline() {
     .await;
     assert_eq!(error(&r[0]), "(no error)");
     assert_eq!(rows(&r[1]), r#"["[Value::Integer(1)]"]"#);
+    served.stop().await;
+}
+
+/// A file named by an expression, which SQLite does not show the
+/// authorizer: refused all the same (redspin-host only: Spin 4.0.2
+/// attaches the file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attaching_a_file_by_expression_is_refused() {
+    let served = Served::start(AppDir::new(MANIFEST), Options::default(), &[]).await;
+    let file = served.app.dir.join("by-expression.db");
+    let f = file.display().to_string();
+    for statement in [
+        format!("ATTACH DATABASE '{f}' || '' AS x"),
+        format!("ATTACH (SELECT '{f}') AS x"),
+        format!("ATTACH printf('%s', '{f}') AS x"),
+        format!("ATTACH DATABASE '{f}' AS x"),
+    ] {
+        let r = sql(&served.base, &[&statement]).await;
+        assert_eq!(error(&r[0]), "Error::Io(\"not authorized\")", "{statement}");
+        assert!(!file.exists(), "{statement} created {f}");
+    }
+    for statement in [
+        format!("VACUUM INTO '{f}' || ''"),
+        format!("VACUUM INTO (SELECT '{f}')"),
+    ] {
+        let r = sql(&served.base, &[&statement]).await;
+        let e = error(&r[0]);
+        assert!(e.contains("authoriz"), "{statement}: {e}");
+        assert!(!file.exists(), "{statement} wrote {f}");
+    }
+    // The authorizer cannot tell a temporary database named by an
+    // expression from a file: refused too; a literal one is not.
+    let r = sql(
+        &served.base,
+        &["ATTACH ':mem' || 'ory:' AS m", "DETACH m", "ATTACH '' AS t"],
+    )
+    .await;
+    assert_eq!(error(&r[0]), "Error::Io(\"not authorized\")");
+    assert_eq!(error(&r[2]), "(no error)");
+    served.stop().await;
+}
+
+/// Rows adding up to 3 GB: refused at the result cap (as Spin does), with
+/// no value longer than the cap ever built (Spin builds it, then refuses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_result_is_refused_not_collected() {
+    let served = Served::start(AppDir::new(MANIFEST), Options::default(), &[]).await;
+    let r = sql(
+        &served.base,
+        &[
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000) SELECT randomblob(1000000) FROM c",
+            "SELECT randomblob(1000000000)",
+            "SELECT length(zeroblob(200000000))",
+            "SELECT 1",
+        ],
+    )
+    .await;
+    assert_eq!(
+        error(&r[0]),
+        "Error::Io(\"query result exceeds limit of 134217728 bytes\")"
+    );
+    assert_eq!(error(&r[1]), "Error::Io(\"string or blob too big\")");
+    assert_eq!(error(&r[2]), "Error::Io(\"string or blob too big\")");
+    // The connection goes on serving.
+    assert_eq!(rows(&r[3]), r#"["[Value::Integer(1)]"]"#);
     served.stop().await;
 }

@@ -1,7 +1,7 @@
-//! A private TLS-only `redis-server` for tests of `rediss://` addresses: a
-//! throwaway certificate authority and a server certificate for
-//! `127.0.0.1`, made with the `openssl` command, in a directory removed on
-//! drop.
+//! A private TLS-only `redis-server` for tests of `rediss://` addresses,
+//! and the throwaway certificate authority behind it ([`TestCa`]: a server
+//! certificate for `127.0.0.1` and `localhost`, made with the `openssl`
+//! command, in a directory removed on drop) for any TLS server a test runs.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 /// A TLS-only Redis server owned by one test.
 pub struct TlsRedis {
     child: Child,
-    dir: PathBuf,
     url: String,
+    /// Declared last: its directory goes once the server is stopped.
+    ca: TestCa,
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -28,8 +29,15 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-impl TlsRedis {
-    pub fn start() -> Self {
+/// A throwaway certificate authority and a server certificate it signed
+/// for `127.0.0.1` and `localhost` (PEM files), in a directory removed on
+/// drop.
+pub struct TestCa {
+    dir: PathBuf,
+}
+
+impl TestCa {
+    pub fn new() -> Self {
         let dir =
             std::env::temp_dir().join(format!("redspin-tls-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -70,7 +78,7 @@ impl TlsRedis {
         );
         std::fs::write(
             dir.join("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
              keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
         )
         .unwrap();
@@ -94,6 +102,39 @@ impl TlsRedis {
                 "server.pem",
             ],
         );
+        Self { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The CA certificate (PEM): trust it to trust the server's.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// The server's certificate and private key (PEM).
+    pub fn server_files(&self) -> (PathBuf, PathBuf) {
+        (self.dir.join("server.pem"), self.dir.join("server.key"))
+    }
+}
+
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TlsRedis {
+    pub fn start() -> Self {
+        let ca = TestCa::new();
         let port = crate::free_port();
         let mut child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", "0"])
@@ -106,7 +147,7 @@ impl TlsRedis {
             ])
             .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
             .args(["--save", "", "--appendonly", "no", "--dir", "."])
-            .current_dir(&dir)
+            .current_dir(ca.dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -125,7 +166,7 @@ impl TlsRedis {
         Self {
             child,
             url: format!("rediss://127.0.0.1:{port}"),
-            dir,
+            ca,
         }
     }
 
@@ -137,7 +178,7 @@ impl TlsRedis {
     /// The CA certificate (PEM) that signed the server's: give it to a
     /// client as `SSL_CERT_FILE` to make it trusted.
     pub fn ca_file(&self) -> PathBuf {
-        self.dir.join("ca.pem")
+        self.ca.ca_file()
     }
 }
 
@@ -145,6 +186,5 @@ impl Drop for TlsRedis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -10,13 +10,12 @@
 //! so every test runs unchanged under either.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use redspin_host::manifest::App;
-use redspin_host::runtime::{Options, Runtime};
+use redspin_host::embed::Served;
+use redspin_host::runtime::Options;
+use redspin_host::server::Limits;
 use redspin_testsupport::spin::{spin_binary, SpinUp};
-use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKind {
@@ -38,10 +37,7 @@ impl HostKind {
 
 /// A running app server; stopped by [`Server::stop`], killed on drop.
 pub enum Server {
-    Redspin {
-        stop: oneshot::Sender<()>,
-        task: tokio::task::JoinHandle<()>,
-    },
+    Redspin(Served),
     Spin(SpinUp),
 }
 
@@ -55,14 +51,26 @@ impl Server {
         vars: Vec<(String, String)>,
         cache_dir: &Path,
     ) -> (String, Self) {
+        let manifest = dir.join("spin.toml");
         match kind {
-            HostKind::RedspinHost => start_redspin(dir, sqlite, vars, cache_dir).await,
+            HostKind::RedspinHost => {
+                let options = Options {
+                    sqlite_statements: sqlite,
+                    request_timeout: Duration::from_secs(20),
+                    cache_dir: Some(cache_dir.to_owned()),
+                    ..Options::default()
+                };
+                let served = Served::start(&manifest, options, vars, Limits::default())
+                    .await
+                    .expect("the app loads");
+                (served.base.clone(), Server::Redspin(served))
+            }
             HostKind::Spin(bin) => {
                 let args: Vec<String> = sqlite
                     .into_iter()
                     .flat_map(|s| ["--sqlite".to_owned(), s])
                     .collect();
-                let spin = SpinUp::start(&bin, &dir.join("spin.toml"), &args, &vars).await;
+                let spin = SpinUp::start(&bin, &manifest, &args, &vars).await;
                 (spin.base.clone(), Server::Spin(spin))
             }
         }
@@ -70,46 +78,8 @@ impl Server {
 
     pub async fn stop(self) {
         match self {
-            Server::Redspin { stop, task } => {
-                let _ = stop.send(());
-                task.await.unwrap();
-            }
+            Server::Redspin(served) => served.stop().await.expect("the server ends cleanly"),
             Server::Spin(spin) => spin.stop().await,
         }
     }
-}
-
-async fn start_redspin(
-    dir: &Path,
-    sqlite: Vec<String>,
-    vars: Vec<(String, String)>,
-    cache_dir: &Path,
-) -> (String, Server) {
-    let options = Options {
-        sqlite_statements: sqlite,
-        request_timeout: Duration::from_secs(20),
-        cache_dir: Some(cache_dir.to_owned()),
-        ..Options::default()
-    };
-    let app = App::load(&dir.join("spin.toml")).expect("spin.toml loads");
-    let runtime = tokio::task::spawn_blocking(move || {
-        Runtime::load(&app, options, |k| {
-            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        })
-    })
-    .await
-    .unwrap()
-    .expect("the app loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let stop = async {
-            let _ = rx.await;
-        };
-        redspin_host::server::serve(listener, Arc::new(runtime), stop, Duration::from_secs(5))
-            .await
-            .unwrap();
-    });
-    (base, Server::Redspin { stop, task })
 }

@@ -25,17 +25,24 @@
 //! label it does not set, `default` is a SQLite file in the state directory
 //! (`sqlite_key_value.db` for key-value, `sqlite_db.db` for SQLite).
 //!
+//! `[outbound_networking]` and `[[client_tls]]` are read as Spin reads them
+//! ([`networking`]).
+//!
 //! Everything the host does not implement is refused, naming the file and
 //! the table: a store type other than `spin` and `redis`, a database type
-//! other than `spin`, an unknown field, a top-level key other than the
-//! three above.
+//! other than `spin`, an unknown field, a top-level key other than these.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod networking;
+
+pub use networking::ClientTls;
+
 use crate::kv::StoreConfig;
+use crate::networks::BlockedNetworks;
 use crate::sqlite::{DatabaseConfig, Location};
 
 /// The default key-value store's file name in the state directory.
@@ -48,6 +55,10 @@ pub struct RuntimeConfig {
     pub state_dir: Option<PathBuf>,
     pub key_value: BTreeMap<String, StoreConfig>,
     pub sqlite: BTreeMap<String, DatabaseConfig>,
+    /// `[outbound_networking] block_networks`.
+    pub blocked: BlockedNetworks,
+    /// `[[client_tls]]`, in the file's order.
+    pub client_tls: Vec<ClientTls>,
 }
 
 /// A runtime configuration that cannot be used.
@@ -78,7 +89,13 @@ pub enum ConfigError {
 }
 
 /// The top-level keys the host implements.
-const KNOWN_KEYS: [&str; 3] = ["state_dir", "key_value_store", "sqlite_database"];
+const KNOWN_KEYS: [&str; 5] = [
+    "state_dir",
+    "key_value_store",
+    "sqlite_database",
+    "outbound_networking",
+    "client_tls",
+];
 
 #[derive(Deserialize)]
 struct Typed {
@@ -122,6 +139,8 @@ impl RuntimeConfig {
             state_dir: Some(app_dir.join(".spin")),
             key_value: BTreeMap::new(),
             sqlite: BTreeMap::new(),
+            blocked: BlockedNetworks::default(),
+            client_tls: Vec::new(),
         };
         c.add_defaults();
         c
@@ -172,10 +191,19 @@ impl RuntimeConfig {
                 .unwrap_or_else(|| cwd.to_owned()),
             cwd: cwd.to_owned(),
         };
+        let table_err = |table: &str, message: String| ConfigError::Table {
+            file: file.to_owned(),
+            table: table.to_owned(),
+            message,
+        };
         let mut c = Self {
             state_dir,
             key_value: BTreeMap::new(),
             sqlite: BTreeMap::new(),
+            blocked: networking::blocked(table.get("outbound_networking"))
+                .map_err(|m| table_err("outbound_networking", m))?,
+            client_tls: networking::client_tls(table.get("client_tls"), &bases.file_dir)
+                .map_err(|m| table_err("[client_tls]", m))?,
         };
         for (label, typed) in labelled(&table, "key_value_store", file)? {
             let store = kv_store(typed, &bases).map_err(|message| ConfigError::Table {
