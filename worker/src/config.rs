@@ -25,6 +25,8 @@ pub struct WorkerConfig {
     pub shutdown_grace: Duration,
     /// How long finished (done or dead) job status records are kept.
     pub status_retention: Duration,
+    /// How many dead jobs, and for how long, the dead set keeps.
+    pub dead_limit: redspin_core::ops::DeadLimit,
     pub backoff: Backoff,
     /// Longest the promoter sleeps without a look at the delay set (a safety
     /// net: it is woken when an earlier job is scheduled).
@@ -45,6 +47,7 @@ impl Default for WorkerConfig {
             recovery_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             status_retention: Duration::from_secs(24 * 3600),
+            dead_limit: redspin_core::ops::DeadLimit::default(),
             backoff: Backoff::default(),
             promote_max_idle: Duration::from_secs(1),
             worker_id: new_worker_id(),

@@ -160,6 +160,9 @@ impl QueueClient {
     /// Sends dead jobs back to the ready list with a fresh attempt budget.
     /// Returns how many went back.
     pub async fn dead_retry(&self, queue: &str, selection: &Selection) -> Result<usize> {
+        if *selection == Selection::All {
+            return self.retry_all_dead(queue).await;
+        }
         let q = self.schema.queue(queue)?;
         let mut n = 0;
         for entry in self.select_dead(queue, selection).await? {
@@ -178,9 +181,55 @@ impl QueueClient {
         Ok(n)
     }
 
-    /// Deletes dead jobs. Returns how many were deleted.
+    /// Revives every readable job that died before now, a page at a time
+    /// (oldest first), so memory stays bounded however large the set is. A
+    /// job revived here that dies again meanwhile dies later than now and
+    /// is not revived twice; unreadable members stay, to be looked at or
+    /// purged.
+    pub async fn retry_all_dead(&self, queue: &str) -> Result<usize> {
+        let q = self.schema.queue(queue)?;
+        let before = now_ms();
+        let (mut revived, mut unreadable) = (0, 0);
+        loop {
+            let page: Vec<(Vec<u8>, f64)> = self
+                .conn
+                .raw()
+                .zrangebyscore_limit_withscores(q.dead(), "-inf", before, unreadable, PAGE as isize)
+                .await?;
+            if page.is_empty() {
+                return Ok(revived);
+            }
+            for (raw, score) in page {
+                let Ok(job) = Job::from_json(&raw) else {
+                    unreadable += 1;
+                    continue;
+                };
+                let entry = DeadEntry {
+                    raw,
+                    job,
+                    died_at_ms: score as u64,
+                };
+                let op = Revive {
+                    queue: &q,
+                    entry: &entry,
+                    now_ms: now_ms(),
+                };
+                revived += usize::from(self.conn.run(&op).await?);
+            }
+        }
+    }
+
+    /// Deletes dead jobs. Returns how many were deleted. All of them is
+    /// one `DEL` (unreadable members go too), whatever the set's size.
     pub async fn dead_purge(&self, queue: &str, selection: &Selection) -> Result<usize> {
         let q = self.schema.queue(queue)?;
+        if *selection == Selection::All {
+            let op = PurgeDead {
+                queue: &q,
+                entries: None,
+            };
+            return self.conn.run(&op).await;
+        }
         let entries = self.select_dead(queue, selection).await?;
         if entries.is_empty() {
             return Ok(0);

@@ -15,6 +15,8 @@
 //!   sets, a job by id (anything odd read back from Redis is shown as
 //!   unreadable, never an error), and the actions on them (run now, retry,
 //!   delete, retry all, purge all).
+//! - [`eviction`]: whether a Redis may evict the queue's keys
+//!   (`maxmemory-policy`), which the worker checks at start.
 //! - [`error`]: the [`QueueError`] every operation returns.
 //!
 //! ## Enqueue a job
@@ -35,6 +37,7 @@ pub mod admin;
 pub mod client;
 pub mod connection;
 pub mod error;
+pub mod eviction;
 
 pub use admin::Admin;
 pub use client::{QueueClient, Selection};

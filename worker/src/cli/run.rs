@@ -3,9 +3,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use redspin_core::ops::DeadLimit;
 use redspin_core::{Backoff, KeySchema};
 
+use crate::handlers::signing::Signer;
+use crate::handlers::webhook::{self, Webhook};
 use crate::{metrics, Registry, Worker, WorkerConfig};
+use redspin_queue::eviction::{self, Verdict};
 use redspin_queue::{Connection, Endpoint};
 
 #[derive(Debug, Args)]
@@ -28,6 +32,12 @@ pub struct RunArgs {
     /// How long finished jobs' status stays readable (s).
     #[arg(long, default_value_t = 86_400)]
     pub status_retention_secs: u64,
+    /// Most jobs the dead set keeps; the oldest beyond go.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub dead_max_jobs: u64,
+    /// Longest a dead job is kept (s); 180 days by default.
+    #[arg(long, default_value_t = 15_552_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub dead_max_age_secs: u64,
     /// First retry delay (ms); doubles per retry, with jitter.
     #[arg(long, default_value_t = 1_000)]
     pub backoff_base_ms: u64,
@@ -41,9 +51,19 @@ pub struct RunArgs {
     /// local development only; by default they are refused for good).
     #[arg(long, env = "REDSPIN_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// Run on a Redis whose maxmemory-policy may evict the queue's keys
+    /// (allkeys-*); by default the worker refuses to start there.
+    #[arg(long)]
+    pub allow_eviction: bool,
+    /// Sign webhooks (Standard Webhooks): `whsec_` + base64 key; several,
+    /// space-separated, each sign (rotation).
+    #[arg(long, env = "REDSPIN_WEBHOOK_SIGNING_SECRET", hide_env_values = true)]
+    pub webhook_signing_secret: Option<String>,
 }
 
 pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
+    let registry = registry(&args)?;
+    check_eviction(endpoint, args.allow_eviction).await?;
     let config = WorkerConfig {
         redis_url: endpoint.url.clone(),
         cluster: endpoint.cluster,
@@ -54,6 +74,10 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
         recovery_timeout: Duration::from_millis(args.recovery_timeout_ms),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         status_retention: Duration::from_secs(args.status_retention_secs),
+        dead_limit: DeadLimit {
+            max_jobs: args.dead_max_jobs,
+            max_age_ms: args.dead_max_age_secs.saturating_mul(1000),
+        },
         backoff: Backoff {
             base: Duration::from_millis(args.backoff_base_ms),
             max: Duration::from_millis(args.backoff_max_ms),
@@ -84,12 +108,7 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
             async move { stop.cancelled().await },
         )));
     }
-    if args.webhook_allow_private {
-        tracing::warn!(
-            "webhooks may reach private and loopback addresses (--webhook-allow-private)"
-        );
-    }
-    let summary = Worker::new(config, Registry::builtins(args.webhook_allow_private))
+    let summary = Worker::new(config, registry)
         .with_metrics(metrics)
         .run(redspin_process::shutdown_signal())
         .await
@@ -99,5 +118,53 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
         s.await??;
     }
     tracing::info!(requeued = summary.requeued, "bye");
+    Ok(())
+}
+
+/// The built-in handlers as the flags set them up.
+fn registry(args: &RunArgs) -> anyhow::Result<Registry> {
+    let mut registry = Registry::builtins(args.webhook_allow_private);
+    if args.webhook_allow_private {
+        tracing::warn!(
+            "webhooks may reach private and loopback addresses (--webhook-allow-private)"
+        );
+    }
+    if let Some(secrets) = &args.webhook_signing_secret {
+        let signer = Signer::parse(secrets).context("--webhook-signing-secret")?;
+        let webhook = Webhook::with_private_destinations(args.webhook_allow_private);
+        registry.register(webhook::TYPE, webhook.signed_by(signer));
+        tracing::info!("webhooks are signed (webhook-signature)");
+    }
+    Ok(registry)
+}
+
+/// Refuses a Redis that may evict the queue's keys, unless allowed (see
+/// [`redspin_queue::eviction`]).
+async fn check_eviction(endpoint: &Endpoint, allowed: bool) -> anyhow::Result<()> {
+    let policies = eviction::policies(endpoint)
+        .await
+        .context("reading Redis's maxmemory-policy (INFO memory)")?;
+    for p in policies {
+        let policy = p.policy.as_deref().unwrap_or("?");
+        match (p.verdict(), allowed) {
+            (Verdict::Safe, _) => {}
+            (Verdict::Unknown, _) => tracing::warn!(
+                server = %p.server,
+                "Redis does not report its maxmemory-policy: make sure it is noeviction or volatile-*"
+            ),
+            (Verdict::Evicts, true) => tracing::warn!(
+                server = %p.server,
+                policy,
+                "Redis may evict queued jobs under memory pressure (--allow-eviction)"
+            ),
+            (Verdict::Evicts, false) => anyhow::bail!(
+                "Redis at {} has maxmemory-policy {policy}: under memory pressure it evicts any key, \
+                 queued, delayed and running jobs included. Set maxmemory-policy noeviction (or a \
+                 volatile-* policy) on it and keep caches on a Redis of their own, or pass \
+                 --allow-eviction to run anyway",
+                p.server
+            ),
+        }
+    }
     Ok(())
 }

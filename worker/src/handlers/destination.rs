@@ -77,14 +77,21 @@ fn v6_ranges() -> &'static [(Ipv6Net, &'static str)] {
 }
 
 /// The IPv4 address inside an IPv6 one: IPv4-mapped (`::ffff:a.b.c.d`),
-/// IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4
-/// (`2002:AABB:CCDD::`).
+/// IPv4-translated (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`),
+/// NAT64 (`64:ff9b::a.b.c.d`, and the local-use `64:ff9b:1::/48` of RFC 8215
+/// with its IPv4 address where RFC 6052 puts it for a /96 or a /48 prefix)
+/// and 6to4 (`2002:AABB:CCDD::`).
 fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = v6.segments();
     let o = v6.octets();
     let tail = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
     match s {
         [0, 0, 0, 0, 0, 0xffff, _, _] => Some(tail),
+        [0, 0, 0, 0, 0xffff, 0, _, _] => Some(tail),
+        [0x64, 0xff9b, 1, 0, 0, 0, _, _] => Some(tail),
+        // A /48 prefix: the address in octets 6-7 and 9-10, around RFC
+        // 6052's reserved octet 8.
+        [0x64, 0xff9b, 1, ..] => Some(Ipv4Addr::new(o[6], o[7], o[9], o[10])),
         // `::` and `::1` are not IPv4-compatible forms.
         [0, 0, 0, 0, 0, 0, hi, _] if hi != 0 => Some(tail),
         [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
@@ -198,6 +205,14 @@ mod tests {
             ("::ffff:8.8.8.8", None),
             ("::127.0.0.1", Some("loopback")),
             ("64:ff9b::a9fe:a9fe", Some("link-local")),
+            ("::ffff:0:7f00:1", Some("loopback")),
+            ("::ffff:0:808:808", None),
+            ("64:ff9b:1::7f00:1", Some("loopback")),
+            ("64:ff9b:1::a9fe:a9fe", Some("link-local")),
+            ("64:ff9b:1::808:808", None),
+            // /48 form: 10.0 in octets 6-7, 0.5 in octets 9-10.
+            ("64:ff9b:1:a00:0:500::", Some("private")),
+            ("64:ff9b:1:808:8:800::", None),
             ("2002:7f00:1::", Some("loopback")),
             ("2002:808:808::", None),
             ("2606:4700:4700::1111", None),

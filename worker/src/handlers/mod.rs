@@ -3,4 +3,5 @@
 pub mod destination;
 pub mod invalidate;
 pub mod noop;
+pub mod signing;
 pub mod webhook;

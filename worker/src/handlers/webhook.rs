@@ -2,7 +2,9 @@
 //! judged by `redspin_core::jobs::webhook` as every producer's is.
 //!
 //! Sends one HTTP request with `Idempotency-Key: <job id>`, so receivers can
-//! drop the duplicates at-least-once delivery may cause. 2xx is done; 408,
+//! drop the duplicates at-least-once delivery may cause, signed as Standard
+//! Webhooks define when the worker has a signing secret
+//! ([`super::signing`]). 2xx is done; 408,
 //! 429, 5xx, timeouts and connection errors are retried (honouring
 //! `Retry-After` in seconds); any other status fails the job for good, 3xx
 //! included: redirects are not followed. A string `body` is sent as is; any
@@ -15,6 +17,7 @@
 //! `Upgrade`, `TE`, `Proxy-*`). Errors name a webhook by scheme, host and
 //! port only: paths, queries and user info often carry secrets.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redspin_core::jobs::{self, webhook::origin};
@@ -22,6 +25,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value as Json;
 
 use super::destination::{self, GuardedResolver};
+use super::signing::Signer;
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
 pub use redspin_core::jobs::webhook::TYPE;
@@ -33,6 +37,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 pub struct Webhook {
     client: reqwest::Client,
     allow_private: bool,
+    signer: Option<Arc<Signer>>,
 }
 
 impl Default for Webhook {
@@ -51,10 +56,14 @@ impl Webhook {
     /// `allow_private`: lift the address rule (local development, tests
     /// with a receiver on loopback). Redirects stay unfollowed.
     pub fn with_private_destinations(allow_private: bool) -> Self {
+        // Proxy variables in the environment (HTTP_PROXY, ALL_PROXY...) are
+        // ignored: through a proxy the guard would judge the proxy's address,
+        // not the destination's.
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("redspin-worker/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
         if !allow_private {
             builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
         }
@@ -64,7 +73,14 @@ impl Webhook {
         Self {
             client,
             allow_private,
+            signer: None,
         }
+    }
+
+    /// Signs every delivery with `signer` (see [`super::signing`]).
+    pub fn signed_by(mut self, signer: Signer) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
     }
 }
 
@@ -88,6 +104,7 @@ impl Handler for Webhook {
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         let client = self.client.clone();
         let allow_private = self.allow_private;
+        let signer = self.signer.clone();
         Box::pin(async move {
             let hook = jobs::Webhook::parse(&ctx.job.payload)
                 .map_err(|e| HandlerError::fail(format!("bad webhook {e}")))?;
@@ -96,7 +113,7 @@ impl Handler for Webhook {
                     .map_err(|r| HandlerError::fail(r.to_string()))?;
             }
             let shown = origin(&hook.url);
-            let resp = request(&client, &ctx.job.id, hook)?
+            let resp = request(&client, &ctx.job.id, hook, signer.as_deref())?
                 .send()
                 .await
                 .map_err(|e| send_failed(&shown, e))?;
@@ -117,6 +134,7 @@ fn request(
     client: &reqwest::Client,
     job_id: &str,
     hook: jobs::Webhook,
+    signer: Option<&Signer>,
 ) -> Result<reqwest::RequestBuilder, HandlerError> {
     let method = Method::from_bytes(hook.method.as_bytes())
         .map_err(|e| HandlerError::fail(format!("bad webhook method: {e}")))?;
@@ -131,13 +149,27 @@ fn request(
         req = req.header(name.as_str(), value.as_str());
     }
     req = req.header("Idempotency-Key", job_id);
-    Ok(match hook.body {
-        None | Some(Json::Null) => req,
-        Some(Json::String(s)) => req.body(s),
-        Some(other) if has_content_type => req.body(other.to_string()),
-        Some(other) => req
-            .header("content-type", "application/json")
-            .body(other.to_string()),
+    let body = match hook.body {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s),
+        Some(other) if has_content_type => Some(other.to_string()),
+        Some(other) => {
+            req = req.header("content-type", "application/json");
+            Some(other.to_string())
+        }
+    };
+    if let Some(signer) = signer {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let signed = body.as_deref().unwrap_or("").as_bytes();
+        for (name, value) in signer.headers(job_id, now, signed) {
+            req = req.header(name, value);
+        }
+    }
+    Ok(match body {
+        Some(body) => req.body(body),
+        None => req,
     })
 }
 

@@ -183,6 +183,7 @@ async fn bury(shared: &Shared, queue: &QueueKeys, raw: &[u8], keep: Job) {
         keep: &keep,
         now_ms: now_ms(),
         retention_secs: shared.config.status_retention.as_secs(),
+        limit: shared.config.dead_limit,
     };
     if persist(shared, "bury", &op).await == Some(true) {
         shared

@@ -307,3 +307,49 @@ async fn durable_enqueue_waits_for_a_replica() {
         .unwrap();
     assert_eq!(state.as_deref(), Some("queued"));
 }
+
+/// A Redis that may evict any key would drop queued jobs under memory
+/// pressure: `run` refuses it, naming the setting and the fix, unless told
+/// to run anyway.
+#[tokio::test]
+async fn run_refuses_a_redis_that_evicts_keys() {
+    let redis = TestRedis::start();
+    let mut c = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("allkeys-lru")
+        .query(&mut c)
+        .unwrap();
+    let (ok, _, err) = cli(&redis, &["run"]);
+    assert!(!ok, "the worker ran on an evicting Redis");
+    assert!(err.contains("maxmemory-policy allkeys-lru"), "{err}");
+    assert!(
+        err.contains("noeviction") && err.contains("--allow-eviction"),
+        "{err}"
+    );
+
+    let (ok, id, _) = cli(&redis, &["enqueue", "--type", "noop", "--payload", "{}"]);
+    assert!(ok);
+    let mut running = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+        .args(["run", "--allow-eviction"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = redspin_testsupport::eventually(
+        std::time::Duration::from_secs(20),
+        "the job to run with --allow-eviction",
+        || async {
+            let (_, out, _) = cli(&redis, &["status", id.trim()]);
+            out.contains("\"done\"").then_some(())
+        },
+    );
+    done.await;
+    let _ = running.kill();
+    let _ = running.wait();
+}

@@ -102,14 +102,24 @@ fn method(m: &str) -> Result<String, PayloadError> {
 }
 
 /// Headers a producer may not set on a webhook: they belong to the
-/// connection, not to the message (request smuggling, proxy abuse).
+/// connection, not to the message (request smuggling, proxy abuse), or to
+/// the worker's signature (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`: a producer must not forge or duplicate them).
 /// `POST /tasks` refuses them with 400; the worker sends a job that has
 /// one, however it was enqueued, to the dead set.
 pub fn forbidden_header(name: &str) -> bool {
     let n = name.trim().to_ascii_lowercase();
     matches!(
         n.as_str(),
-        "host" | "content-length" | "transfer-encoding" | "connection" | "upgrade" | "te"
+        "host"
+            | "content-length"
+            | "transfer-encoding"
+            | "connection"
+            | "upgrade"
+            | "te"
+            | "webhook-id"
+            | "webhook-timestamp"
+            | "webhook-signature"
     ) || n.starts_with("proxy-")
 }
 
@@ -137,6 +147,10 @@ mod tests {
             ("upgrade", true),
             ("TE", true),
             ("Proxy-Authorization", true),
+            ("Webhook-Signature", true),
+            ("webhook-id", true),
+            (" webhook-timestamp ", true),
+            ("Webhook-Attempt", false),
             ("proxy-connection", true),
             (" host ", true),
             ("X-Signature", false),

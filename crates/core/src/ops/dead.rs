@@ -98,19 +98,24 @@ pub struct PurgeDead<'a> {
 }
 
 impl Op for PurgeDead<'_> {
-    /// How many were removed (for a whole purge: 1 if the set existed).
+    /// How many were removed.
     type Output = usize;
 
     fn request(&self) -> Request {
-        let cmd = match self.entries {
-            None => Command::new("DEL").arg(self.queue.dead()),
-            Some(entries) => entries
-                .iter()
-                .fold(Command::new("ZREM").arg(self.queue.dead()), |c, e| {
-                    c.arg(crate::Arg::Bytes(e.raw.clone()))
-                }),
-        };
-        Request::Command(cmd)
+        match self.entries {
+            None => Request::Script(ScriptCall {
+                script: &scripts::PURGE_DEAD,
+                keys: vec![self.queue.dead()],
+                args: Vec::new(),
+            }),
+            Some(entries) => Request::Command(
+                entries
+                    .iter()
+                    .fold(Command::new("ZREM").arg(self.queue.dead()), |c, e| {
+                        c.arg(crate::Arg::Bytes(e.raw.clone()))
+                    }),
+            ),
+        }
     }
 
     fn parse(&self, reply: Value) -> Result<usize, CoreError> {

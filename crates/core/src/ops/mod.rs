@@ -22,7 +22,7 @@ pub use heartbeat::{Heartbeat, WorkerInfo};
 pub use promote::{Promote, Promoted};
 pub use reap::{Reap, Reaped, Requeue};
 pub use reconcile::Reconcile;
-pub use retry::{Bury, Retry};
+pub use retry::{Bury, DeadLimit, Retry};
 pub use scheduled::RunNow;
 pub use stats::{QueueStats, Stats};
 pub use status::{GetStatus, JobStatus};

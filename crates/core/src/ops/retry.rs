@@ -53,6 +53,25 @@ pub struct Bury<'a> {
     pub keep: &'a Job,
     pub now_ms: u64,
     pub retention_secs: u64,
+    pub limit: DeadLimit,
+}
+
+/// How much the dead set keeps: Sidekiq's bounds by default, the newest
+/// 10 000 jobs of the last 180 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadLimit {
+    /// At least 1.
+    pub max_jobs: u64,
+    pub max_age_ms: u64,
+}
+
+impl Default for DeadLimit {
+    fn default() -> Self {
+        Self {
+            max_jobs: 10_000,
+            max_age_ms: 180 * 24 * 3600 * 1000,
+        }
+    }
 }
 
 impl Op for Bury<'_> {
@@ -78,6 +97,8 @@ impl Op for Bury<'_> {
                 self.keep.last_error.clone().unwrap_or_default().into(),
                 self.retention_secs.max(1).into(),
                 super::MINUTE_TTL_SECS.into(),
+                self.limit.max_jobs.max(1).into(),
+                self.limit.max_age_ms.into(),
             ],
         })
     }

@@ -63,12 +63,25 @@ script!(STATS, "stats");
 script!(HEARTBEAT, "heartbeat");
 script!(RUN_NOW, "run_now");
 script!(RECONCILE, "reconcile");
+script!(PURGE_DEAD, "purge_dead");
 
 /// All scripts, for loading them up front.
-pub fn all() -> [&'static Script; 13] {
+pub fn all() -> [&'static Script; 14] {
     [
-        &ENQUEUE, &PROMOTE, &FETCH, &ACK, &RETRY, &BURY, &REAP, &REQUEUE, &REVIVE, &STATS,
-        &HEARTBEAT, &RUN_NOW, &RECONCILE,
+        &ENQUEUE,
+        &PROMOTE,
+        &FETCH,
+        &ACK,
+        &RETRY,
+        &BURY,
+        &REAP,
+        &REQUEUE,
+        &REVIVE,
+        &STATS,
+        &HEARTBEAT,
+        &RUN_NOW,
+        &RECONCILE,
+        &PURGE_DEAD,
     ]
 }
 

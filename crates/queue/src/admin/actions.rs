@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{Admin, Entry, Set};
 use crate::error::Result;
 use crate::now_ms;
+use crate::Selection;
 
 /// One action an operator asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,53 +105,12 @@ impl Admin {
                 }
                 None => 0,
             },
-            Action::RetryAll => self.retry_all(&q).await?,
-            // One DEL: unreadable members go too.
-            Action::PurgeAll => {
-                client
-                    .connection()
-                    .run(&PurgeDead {
-                        queue: &q,
-                        entries: None,
-                    })
-                    .await?
-            }
+            // A page at a time, unreadable members left (see the client).
+            Action::RetryAll => client.retry_all_dead(q.name()).await?,
+            // The whole set at once: unreadable members go too.
+            Action::PurgeAll => client.dead_purge(q.name(), &Selection::All).await?,
         };
         Ok(Outcome { affected })
-    }
-
-    /// Revives every readable dead job (unreadable members stay, to be
-    /// looked at or purged). The set is read whole first, so revived jobs
-    /// that die again meanwhile are not revived twice.
-    async fn retry_all(&self, q: &redspin_core::QueueKeys) -> Result<usize> {
-        const STEP: u64 = 500;
-        let mut entries = Vec::new();
-        loop {
-            let page = self
-                .page(q.name(), Set::Dead, entries.len() as u64, STEP)
-                .await?;
-            let n = page.entries.len() as u64;
-            entries.extend(page.entries);
-            if n < STEP {
-                break;
-            }
-        }
-        let mut revived = 0;
-        for e in entries {
-            let Some(job) = e.job else { continue };
-            let entry = DeadEntry {
-                raw: e.raw,
-                job,
-                died_at_ms: e.at,
-            };
-            let op = Revive {
-                queue: q,
-                entry: &entry,
-                now_ms: now_ms(),
-            };
-            revived += usize::from(self.client().connection().run(&op).await?);
-        }
-        Ok(revived)
     }
 
     async fn dead_entry(
