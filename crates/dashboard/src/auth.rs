@@ -14,13 +14,14 @@
 //!
 //! Every action is a POST carrying a CSRF token bound to the session.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::failures::Failures;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -30,8 +31,6 @@ pub const COOKIE: &str = "redspin_dashboard";
 pub const MIN_TOKEN_LEN: usize = 32;
 /// How long a sign-in lasts.
 pub const SESSION: Duration = Duration::from_secs(12 * 3600);
-/// Failed sign-ins allowed per minute (over all clients), then 429.
-const MAX_FAILURES_PER_MINUTE: u32 = 20;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
@@ -52,7 +51,8 @@ pub struct Auth {
     token_digest: Option<[u8; 32]>,
     key: [u8; 32],
     secure_cookie: bool,
-    failures: Mutex<(Instant, u32)>,
+    /// Wrong tokens per client address (see [`crate::failures`]).
+    pub failures: Failures,
 }
 
 impl Auth {
@@ -73,7 +73,7 @@ impl Auth {
             token_digest,
             key,
             secure_cookie,
-            failures: Mutex::new((Instant::now(), 0)),
+            failures: Failures::default(),
         })
     }
 
@@ -88,21 +88,6 @@ impl Auth {
             Some(want) => bool::from(sha256(given.as_bytes()).ct_eq(want)),
             None => false,
         }
-    }
-
-    /// Counts a failed sign-in; true when too many failed this minute.
-    pub fn note_failure(&self) -> bool {
-        let mut f = self.failures.lock().expect("failure counter");
-        if f.0.elapsed() > Duration::from_secs(60) {
-            *f = (Instant::now(), 0);
-        }
-        f.1 += 1;
-        f.1 > MAX_FAILURES_PER_MINUTE
-    }
-
-    pub fn throttled(&self) -> bool {
-        let f = self.failures.lock().expect("failure counter");
-        f.0.elapsed() <= Duration::from_secs(60) && f.1 >= MAX_FAILURES_PER_MINUTE
     }
 
     /// A new session cookie value: `EXPIRY.NONCE.MAC`.

@@ -16,10 +16,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod failures;
 pub mod format;
 pub mod gate;
 pub mod pages;
 pub mod params;
+pub mod server;
 pub mod views;
 
 use std::future::Future;
@@ -93,12 +95,46 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, shutdown, server::Limits::default()).await
+}
+
+/// [`serve`] with explicit connection limits ([`server`]).
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: server::Limits,
+) -> std::io::Result<()> {
     check_exposure(&state.auth, listener.local_addr()?)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::serve(listener, router(state), shutdown, limits).await
+}
+
+/// Whether the session cookie must be `Secure`: when asked, and always
+/// when the dashboard listens beyond loopback (where a cookie sent in the
+/// clear could be read on the way).
+pub fn cookie_must_be_secure(asked: bool, listen: SocketAddr) -> bool {
+    asked || !listen.ip().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cookie_is_secure_beyond_loopback() {
+        for (asked, listen, secure) in [
+            (false, "127.0.0.1:9470", false),
+            (false, "[::1]:9470", false),
+            (true, "127.0.0.1:9470", true),
+            (false, "0.0.0.0:9470", true),
+            (false, "10.0.0.5:9470", true),
+            (false, "[::]:9470", true),
+        ] {
+            let addr = listen.parse().unwrap();
+            assert_eq!(
+                super::cookie_must_be_secure(asked, addr),
+                secure,
+                "{listen}"
+            );
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! The HTML pages and the actions behind their forms.
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -205,25 +207,32 @@ fn sign_in_ctx() -> Ctx<'static> {
     }
 }
 
-pub async fn login(State(s): State<AppState>, Form(form): Form<Params>) -> Response {
+/// Signs in with the right token, always; a wrong one counts against the
+/// client's address, which past its budget waits (429) before trying more.
+pub async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<Params>,
+) -> Response {
     if s.auth.is_open() {
         return Redirect::to("/").into_response();
     }
-    if s.auth.throttled() {
+    let given = form.get("token").map(String::as_str).unwrap_or("");
+    let right = s.auth.token_matches(given);
+    if let (false, Some(wait)) = (right, s.auth.failures.wait_secs(peer.ip())) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "60")],
+            [(header::RETRY_AFTER, wait.to_string())],
             views::sign_in(
                 &sign_in_ctx(),
-                Some("Too many failed sign-ins; wait a minute."),
+                Some("Too many wrong tokens from your address; wait a minute."),
             ),
         )
             .into_response();
     }
-    let given = form.get("token").map(String::as_str).unwrap_or("");
-    if !s.auth.token_matches(given) {
-        s.auth.note_failure();
-        tracing::warn!("dashboard sign-in refused: wrong token");
+    if !right {
+        s.auth.failures.note(peer.ip());
+        tracing::warn!(from = %peer.ip(), "dashboard sign-in refused: wrong token");
         return (
             StatusCode::UNAUTHORIZED,
             views::sign_in(&sign_in_ctx(), Some("That is not the dashboard token.")),

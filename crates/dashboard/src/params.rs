@@ -44,10 +44,15 @@ impl From<QueueError> for Failure {
                 c @ (redspin_core::CoreError::InvalidName { .. }
                 | redspin_core::CoreError::InvalidJob(_)),
             ) => Failure::bad(c.to_string()),
-            QueueError::Redis(r) => Failure {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: format!("Redis is unavailable: {r}"),
-            },
+            // Redis's own words stay in the log: they can name hosts,
+            // keys and settings a viewer has no business seeing.
+            QueueError::Redis(r) => {
+                tracing::warn!(error = %redspin_core::error::Chain(&r), "dashboard: Redis request failed");
+                Failure {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    message: "Redis is unavailable; try again shortly".into(),
+                }
+            }
             other => Failure {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 message: other.to_string(),

@@ -22,7 +22,7 @@ pub struct DashboardArgs {
     /// variable: a flag shows in the process list.
     #[arg(long, env = "REDSPIN_DASHBOARD_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Mark the session cookie Secure (when served behind HTTPS).
+    /// Mark the session cookie Secure (always when listening beyond loopback).
     #[arg(long, env = "REDSPIN_DASHBOARD_COOKIE_SECURE")]
     pub cookie_secure: bool,
 }
@@ -32,8 +32,9 @@ pub async fn run(
     schema: KeySchema,
     args: DashboardArgs,
 ) -> anyhow::Result<()> {
-    let auth = Auth::new(args.token.as_deref(), args.cookie_secure)
-        .context("--token / REDSPIN_DASHBOARD_TOKEN")?;
+    let secure = dashboard::cookie_must_be_secure(args.cookie_secure, args.listen);
+    let auth =
+        Auth::new(args.token.as_deref(), secure).context("--token / REDSPIN_DASHBOARD_TOKEN")?;
     dashboard::check_exposure(&auth, args.listen)?;
     let client = QueueClient::connect_to(endpoint, schema).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)

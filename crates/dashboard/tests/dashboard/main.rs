@@ -2,6 +2,7 @@
 //! real browser (headless Chromium over WebDriver) signing in and clicking.
 
 mod browser;
+mod defences;
 mod http;
 mod support;
 mod views;

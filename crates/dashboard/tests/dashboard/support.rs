@@ -27,6 +27,11 @@ pub struct Dash {
 impl Dash {
     /// A dashboard with `token` (or open, loopback only) on a free port.
     pub async fn start(token: Option<&str>) -> Self {
+        Self::start_with_limits(token, dashboard::server::Limits::default()).await
+    }
+
+    /// [`Dash::start`] with the server's connection limits.
+    pub async fn start_with_limits(token: Option<&str>, limits: dashboard::server::Limits) -> Self {
         let redis = TestRedis::start();
         let client = QueueClient::connect(redis.url(), schema(&redis))
             .await
@@ -38,9 +43,14 @@ impl Dash {
             auth: std::sync::Arc::new(Auth::new(token, false).unwrap()),
         };
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(dashboard::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(dashboard::serve_with(
+            listener,
+            state,
+            async move {
+                let _ = rx.await;
+            },
+            limits,
+        ));
         Self {
             url,
             redis,
