@@ -24,8 +24,8 @@
 //! | `P:cache:K` | string | a cached value |
 //! | `P:tags:T` | zset | full key names of the cache entries tagged `T`, scored by their expiry (ms) |
 //! | `P:lock:K` | string | short lock: who refreshes cache entry `K` |
-//! | `P:session:S` | string | session `S`: absolute expiry (ms), a `\|`, the JSON record |
-//! | `P:user-sessions:U` | set | session ids of user `U` |
+//! | `P:session:D` | string | the session whose id's SHA-256 (hex) is `D`: absolute expiry (ms), a `\|`, the JSON record |
+//! | `P:user-session-index:U` | zset | digests of user `U`'s sessions, scored by creation time (µs, Redis's clock) |
 //! | `P:{throttle}:KIND:ID` | string | attempts counted in a fixed window (login failures, registrations); one hash tag so a script can take several at once |
 //! | `P:user-logout:U` | string | time (ms) of user `U`'s last "log out everywhere": sessions created until then are void |
 
@@ -96,14 +96,16 @@ impl KeySchema {
         format!("{}:lock:{}", self.prefix, key)
     }
 
-    /// A session record.
-    pub fn session(&self, id: &str) -> String {
-        format!("{}:session:{}", self.prefix, id)
+    /// A session record, named by the digest of the session's id.
+    pub fn session(&self, digest: &str) -> String {
+        format!("{}:session:{}", self.prefix, digest)
     }
 
-    /// The set of a user's session ids (for "log out everywhere").
+    /// The index of a user's sessions (for "log out everywhere" and the
+    /// per-user cap). (Older versions kept a set of raw ids under
+    /// `P:user-sessions:U`; those keys expire on their own.)
     pub fn user_sessions(&self, user: &str) -> String {
-        format!("{}:user-sessions:{}", self.prefix, user)
+        format!("{}:user-session-index:{}", self.prefix, user)
     }
 
     /// An attempt counter: `kind` names the limit (`login-pair`), `id` what
@@ -260,7 +262,7 @@ mod tests {
         assert_eq!(s.queues(), "redspin:queues");
         assert_eq!(s.cache_lock("user:1"), "redspin:lock:user:1");
         assert_eq!(s.session("ab"), "redspin:session:ab");
-        assert_eq!(s.user_sessions("7"), "redspin:user-sessions:7");
+        assert_eq!(s.user_sessions("7"), "redspin:user-session-index:7");
         assert_eq!(s.user_logout("7"), "redspin:user-logout:7");
         assert_eq!(
             s.throttle("login-addr", "10.0.0.1"),

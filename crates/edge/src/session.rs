@@ -1,10 +1,14 @@
 //! Cookie sessions in Redis: create, load (sliding the idle expiry within
 //! an absolute lifetime, atomically in a script), destroy, destroy all of a
-//! user's sessions (a per-user index set, no scans).
+//! user's sessions (a per-user index, no scans). A user keeps at most
+//! [`SessionConfig::max_per_user`] sessions: a login beyond it ends the
+//! oldest.
 //!
 //! Session ids are 256 bits from the system's CSPRNG, written as 64
 //! lowercase hex digits; an id of any other shape is rejected before Redis
-//! is asked. Ids never appear in `Debug` output.
+//! is asked. Redis holds only their SHA-256 digests ([`SessionId::digest`]):
+//! whoever can list or read its keys learns no live session. Ids never
+//! appear in `Debug` output.
 
 use std::fmt;
 use std::time::Duration;
@@ -46,6 +50,15 @@ impl SessionId {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The name Redis knows the session by: SHA-256 of the id, in hex.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.0.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl fmt::Debug for SessionId {
@@ -80,6 +93,9 @@ pub struct SessionConfig {
     pub idle: Duration,
     /// Absolute lifetime from creation (default 30 days).
     pub absolute: Duration,
+    /// Most sessions one user keeps; a login beyond ends the oldest
+    /// (default 50, at least 1).
+    pub max_per_user: u64,
 }
 
 impl Default for SessionConfig {
@@ -87,6 +103,7 @@ impl Default for SessionConfig {
         Self {
             idle: Duration::from_secs(7 * 24 * 3600),
             absolute: Duration::from_secs(30 * 24 * 3600),
+            max_per_user: 50,
         }
     }
 }
@@ -111,7 +128,8 @@ impl<R: Redis> SessionStore<R> {
         &self.config
     }
 
-    /// Starts a session for `user_id`.
+    /// Starts a session for `user_id`, ending the user's oldest beyond
+    /// [`SessionConfig::max_per_user`].
     pub async fn create(&self, user_id: i64) -> Result<(SessionId, Session), EdgeError> {
         let id = SessionId::generate()?;
         let now = now_ms();
@@ -122,13 +140,18 @@ impl<R: Redis> SessionStore<R> {
             absolute_expiry_ms: now + absolute,
         };
         // The index first: a session is never unreachable from it.
-        crate::redis::script(
+        let ended = crate::redis::script(
             &self.redis,
-            &scripts::ADD_EXTEND,
+            &scripts::SESSION_ADD,
             vec![self.keys.user_sessions(&user_id.to_string())],
-            vec![id.expose().into(), absolute.into()],
+            vec![
+                id.digest().into(),
+                absolute.max(1).into(),
+                self.config.max_per_user.max(1).into(),
+            ],
         )
         .await?;
+        self.delete_records(ended.into_items()).await?;
         let value = format!(
             "{}|{}",
             session.absolute_expiry_ms,
@@ -136,7 +159,7 @@ impl<R: Redis> SessionStore<R> {
         );
         let idle = self.config.idle.min(self.config.absolute).as_millis() as u64;
         let cmd = Command::new("SET")
-            .arg(self.keys.session(id.expose()))
+            .arg(self.keys.session(&id.digest()))
             .arg(value)
             .arg("PX")
             .arg(idle.max(1));
@@ -150,7 +173,7 @@ impl<R: Redis> SessionStore<R> {
         let reply = crate::redis::script(
             &self.redis,
             &scripts::SESSION_TOUCH,
-            vec![self.keys.session(id.expose())],
+            vec![self.keys.session(&id.digest())],
             vec![
                 now_ms().into(),
                 (self.config.idle.as_millis() as u64).into(),
@@ -166,7 +189,7 @@ impl<R: Redis> SessionStore<R> {
         let logged_out_at = optional_bytes(self.redis.execute(&logout).await?, "user logout")?
             .and_then(|v| std::str::from_utf8(&v).ok()?.parse::<u64>().ok());
         if logged_out_at.is_some_and(|t| session.created_ms <= t) {
-            let del = Command::new("DEL").arg(self.keys.session(id.expose()));
+            let del = Command::new("DEL").arg(self.keys.session(&id.digest()));
             self.redis.execute(&del).await?;
             return Ok(None);
         }
@@ -175,14 +198,14 @@ impl<R: Redis> SessionStore<R> {
 
     /// Ends session `id`. Returns the session it ended, if any.
     pub async fn destroy(&self, id: &SessionId) -> Result<Option<Session>, EdgeError> {
-        let getdel = Command::new("GETDEL").arg(self.keys.session(id.expose()));
+        let getdel = Command::new("GETDEL").arg(self.keys.session(&id.digest()));
         let reply = self.redis.execute(&getdel).await?;
         let session = optional_bytes(reply, "getdel")?.and_then(|v| decode(&v));
         if let Some(s) = &session {
-            let srem = Command::new("SREM")
+            let zrem = Command::new("ZREM")
                 .arg(self.keys.user_sessions(&s.user_id.to_string()))
-                .arg(id.expose());
-            self.redis.execute(&srem).await?;
+                .arg(id.digest());
+            self.redis.execute(&zrem).await?;
         }
         Ok(session)
     }
@@ -205,25 +228,40 @@ impl<R: Redis> SessionStore<R> {
         let index = self.keys.user_sessions(&user_id.to_string());
         let mut ended = 0;
         loop {
-            let spop = Command::new("SPOP").arg(&index).arg(100i64);
-            let popped = self.redis.execute(&spop).await?.into_items();
+            let zpop = Command::new("ZPOPMIN").arg(&index).arg(100i64);
+            // Members and scores, alternately: the digests are every other.
+            let popped: Vec<Value> = self
+                .redis
+                .execute(&zpop)
+                .await?
+                .into_items()
+                .into_iter()
+                .step_by(2)
+                .collect();
             if popped.is_empty() {
                 return Ok(ended);
             }
-            let mut dels = Vec::with_capacity(popped.len());
-            for id in popped {
-                if let Value::Nil = id {
-                    continue;
-                }
-                let id = id.into_string("spop")?;
-                dels.push(Command::new("DEL").arg(self.keys.session(&id)));
-            }
-            // Each session's key on its own (they may live in different
-            // cluster slots), all at once.
-            for reply in join_all(dels.iter().map(|c| self.redis.execute(c))).await {
-                ended += reply?.as_i64("del")? as u64;
-            }
+            ended += self.delete_records(popped).await?;
         }
+    }
+
+    /// Deletes the records of the sessions named by `digests`; how many
+    /// there were. Each key on its own (they may live in different cluster
+    /// slots), all at once.
+    async fn delete_records(&self, digests: Vec<Value>) -> Result<u64, EdgeError> {
+        let mut dels = Vec::with_capacity(digests.len());
+        for d in digests {
+            if let Value::Nil = d {
+                continue;
+            }
+            let digest = d.into_string("session digest")?;
+            dels.push(Command::new("DEL").arg(self.keys.session(&digest)));
+        }
+        let mut deleted = 0;
+        for reply in join_all(dels.iter().map(|c| self.redis.execute(c))).await {
+            deleted += reply?.as_i64("del")? as u64;
+        }
+        Ok(deleted)
     }
 }
 

@@ -80,6 +80,7 @@ pub const VARIABLES: &[&str] = &[
     "register_window_secs",
     "session_absolute_secs",
     "session_idle_secs",
+    "session_max_per_user",
     "user_max_pending_tasks",
     "user_ttl_secs",
 ];
@@ -157,6 +158,7 @@ impl Config {
                 "session_absolute_secs",
                 30 * 24 * 3600,
             )?,
+            max_per_user: count(get("session_max_per_user"), "session_max_per_user", 50)?,
         };
         let (admin_digest, admin_problem) = admin(get("admin_token"));
         let n = |name: &'static str, default: u64| count(get(name), name, default);

@@ -4,9 +4,8 @@
 
 use redspin_core::scripts::Script;
 
-/// Adds a member to a set and makes the set live at least as long as the
-/// entry it points to (a user's session index).
-pub static ADD_EXTEND: Script = Script::new("add_extend", include_str!("add_extend.lua"));
+/// Indexes a user's new session; ends the oldest beyond the user's cap.
+pub static SESSION_ADD: Script = Script::new("session_add", include_str!("session_add.lua"));
 /// Loads a session and slides its idle expiry, within its absolute lifetime.
 pub static SESSION_TOUCH: Script = Script::new("session_touch", include_str!("session_touch.lua"));
 /// Takes one attempt against several counters, all or nothing.

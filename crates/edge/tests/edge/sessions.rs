@@ -13,7 +13,7 @@ fn create_load_slide_destroy() {
     let r = RedisRs::open(server.url());
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
     let (id, s) = store.create(1).wait().unwrap();
-    let key = format!("redspin:session:{}", id.expose());
+    let key = format!("redspin:session:{}", id.digest());
     assert!((604_000_000..=604_800_000).contains(&r.pttl(&key)));
     // Sliding: an older TTL is pushed back to the full idle timeout.
     r.execute(&Command::new("PEXPIRE").arg(key.as_str()).arg(1_000_000i64))
@@ -25,9 +25,9 @@ fn create_load_slide_destroy() {
     assert_eq!(store.destroy(&id).wait().unwrap(), Some(s));
     assert_eq!(store.load(&id).wait().unwrap(), None);
     let index = r
-        .execute(&Command::new("SCARD").arg("redspin:user-sessions:1"))
+        .execute(&Command::new("ZCARD").arg("redspin:user-session-index:1"))
         .unwrap();
-    assert_eq!(index.as_i64("scard").unwrap(), 0);
+    assert_eq!(index.as_i64("zcard").unwrap(), 0);
 }
 
 #[test]
@@ -37,10 +37,11 @@ fn the_absolute_lifetime_caps_sliding() {
     let config = SessionConfig {
         idle: Duration::from_secs(600),
         absolute: Duration::from_secs(5),
+        ..SessionConfig::default()
     };
     let store = SessionStore::new(&r, KeySchema::default(), config);
     let (id, s) = store.create(2).wait().unwrap();
-    let key = format!("redspin:session:{}", id.expose());
+    let key = format!("redspin:session:{}", id.digest());
     assert!(r.pttl(&key) <= 5_000);
     assert!(store.load(&id).wait().unwrap().is_some());
     assert!(
@@ -62,7 +63,11 @@ fn the_absolute_lifetime_caps_sliding() {
 fn destroy_all_ends_every_session_of_one_user_only() {
     let server = TestRedis::start();
     let r = RedisRs::open(server.url());
-    let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
+    let config = SessionConfig {
+        max_per_user: 1000,
+        ..SessionConfig::default()
+    };
+    let store = SessionStore::new(&r, KeySchema::default(), config);
     let mine: Vec<_> = (0..250)
         .map(|_| store.create(7).wait().unwrap().0)
         .collect();
@@ -84,9 +89,9 @@ fn a_session_the_index_missed_is_void_after_logout_all() {
     let store = SessionStore::new(&r, KeySchema::default(), SessionConfig::default());
     let (raced, _) = store.create(7).wait().unwrap();
     r.execute(
-        &Command::new("SREM")
-            .arg("redspin:user-sessions:7")
-            .arg(raced.expose()),
+        &Command::new("ZREM")
+            .arg("redspin:user-session-index:7")
+            .arg(raced.digest()),
     )
     .unwrap();
     assert_eq!(
@@ -95,7 +100,7 @@ fn a_session_the_index_missed_is_void_after_logout_all() {
         "the index had nothing"
     );
     assert_eq!(store.load(&raced).wait().unwrap(), None);
-    let key = format!("redspin:session:{}", raced.expose());
+    let key = format!("redspin:session:{}", raced.digest());
     assert_eq!(r.pttl(&key), -2, "the void record is deleted on sight");
     // Logins after the logout are unaffected.
     let until = std::time::Instant::now() + Duration::from_millis(50);
@@ -224,4 +229,58 @@ fn owned_tasks_are_limited_while_unfinished() {
             .state,
         JobState::Scheduled
     );
+}
+
+/// Past the cap a login ends the user's oldest sessions (records and index
+/// entries), others' untouched; Redis never holds a raw session id.
+#[test]
+fn a_user_keeps_at_most_max_per_user_sessions_known_by_digest_only() {
+    let server = TestRedis::start();
+    let r = RedisRs::open(server.url());
+    let config = SessionConfig {
+        max_per_user: 3,
+        ..SessionConfig::default()
+    };
+    let store = SessionStore::new(&r, KeySchema::default(), config);
+    let (other, _) = store.create(9).wait().unwrap();
+    let ids: Vec<_> = (0..5).map(|_| store.create(4).wait().unwrap().0).collect();
+    for (n, id) in ids.iter().enumerate() {
+        let live = store.load(id).wait().unwrap().is_some();
+        assert_eq!(live, n >= 2, "session {n} of 5 under a cap of 3");
+    }
+    assert!(store.load(&other).wait().unwrap().is_some());
+    let index = r
+        .execute(&Command::new("ZCARD").arg("redspin:user-session-index:4"))
+        .unwrap();
+    assert_eq!(index.as_i64("zcard").unwrap(), 3, "the index is pruned too");
+    // Every key and every value in Redis, scanned: no raw id anywhere.
+    let mut cursor = "0".to_owned();
+    loop {
+        let reply = r
+            .execute(
+                &Command::new("SCAN")
+                    .arg(cursor.as_str())
+                    .arg("COUNT")
+                    .arg(1000i64),
+            )
+            .unwrap()
+            .into_items();
+        let mut it = reply.into_iter();
+        cursor = it.next().unwrap().into_string("cursor").unwrap();
+        for key in it.next().unwrap().into_items() {
+            let key = key.into_string("key").unwrap();
+            let dump = r.execute(&Command::new("DUMP").arg(key.as_str())).unwrap();
+            let dump = format!("{dump:?}");
+            for id in ids.iter().chain([&other]) {
+                assert!(!key.contains(id.expose()), "a raw session id in key {key}");
+                assert!(
+                    !dump.contains(id.expose()),
+                    "a raw session id in the value of {key}"
+                );
+            }
+        }
+        if cursor == "0" {
+            break;
+        }
+    }
 }

@@ -99,9 +99,17 @@ fn max_age(set_cookie: &str) -> u64 {
 async fn each_check_slides_the_idle_expiry() {
     let app = TestApp::start().await;
     let sid = login(&app, ALICE.0, ALICE.1).await;
+    // Redis knows the session by the SHA-256 of its id.
+    let digest: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(sid.strip_prefix("sid=").unwrap().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
     let key = KeySchema::new(app.redis.prefix.clone())
         .unwrap()
-        .session(sid.strip_prefix("sid=").unwrap());
+        .session(&digest);
     let mut redis = app.redis_conn();
     // As if the session had been idle for all but ten seconds of a week.
     let _: bool = redis.pexpire(&key, 10_000).unwrap();
@@ -232,5 +240,31 @@ async fn a_secure_cookie_is_named_host_prefixed() {
     let plain = pair.replacen("__Host-sid=", "sid=", 1);
     let (s, _, b) = send(app.client.get(app.url("/auth/me")).header("cookie", &plain)).await;
     assert_eq!((s, b["error"].as_str()), (401, Some("not logged in")));
+    app.stop().await;
+}
+
+/// A login beyond `session_max_per_user` ends that user's oldest session,
+/// and Redis knows sessions by digest only: no record under a raw id.
+#[tokio::test]
+async fn a_user_keeps_at_most_session_max_per_user_sessions() {
+    let app = TestApp::start_with(&[("session_max_per_user", "2")]).await;
+    let mut cookies = Vec::new();
+    for _ in 0..3 {
+        cookies.push(login(&app, ALICE.0, ALICE.1).await);
+    }
+    let mut statuses = Vec::new();
+    for c in &cookies {
+        let (s, _, _) = send(app.client.get(app.url("/auth/me")).header("cookie", c)).await;
+        statuses.push(s);
+    }
+    assert_eq!(statuses, [401, 200, 200], "the oldest of three ended");
+    let mut conn = app.redis_conn();
+    for c in &cookies {
+        let id = c.split_once('=').unwrap().1;
+        let exists: bool = conn
+            .exists(format!("{}:session:{id}", app.redis.prefix))
+            .unwrap();
+        assert!(!exists, "a session stored under its raw id");
+    }
     app.stop().await;
 }
