@@ -119,8 +119,9 @@ fn logged_out(ctx: &Ctx) -> Response {
 }
 
 /// One login attempt, counted against the (email, address) pair, the email
-/// and the address before the password is checked.
-struct LoginAttempt<'a> {
+/// and the address before the password is checked. (Also what a password
+/// confirmation costs, see `users::update`: it is a guess like any other.)
+pub(crate) struct LoginAttempt<'a> {
     throttle: Throttle<&'a SpinRedis>,
     pair: Counter,
     others: [Counter; 2],
@@ -129,7 +130,7 @@ struct LoginAttempt<'a> {
 impl<'a> LoginAttempt<'a> {
     /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
     /// is away: an outage never lifts the limits).
-    async fn take(ctx: &'a Ctx, email: &str) -> Result<Self, ApiError> {
+    pub(crate) async fn take(ctx: &'a Ctx, email: &str) -> Result<Self, ApiError> {
         let redis = api::redis(ctx, "session store").await?;
         let throttle = Throttle::new(redis, ctx.config.keys.clone());
         let l = &ctx.config.limits;
@@ -158,7 +159,7 @@ impl<'a> LoginAttempt<'a> {
 
     /// A success clears the pair and gives the attempt back to the email
     /// and the address (a failure to do so is logged: the counters expire).
-    async fn succeeded(self) {
+    pub(crate) async fn succeeded(self) {
         if let Err(e) = self.throttle.release(&[self.pair], &self.others).await {
             eprintln!("login throttle: releasing a successful attempt failed: {e}");
         }

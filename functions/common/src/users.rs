@@ -142,15 +142,18 @@ async fn register(ctx: &Ctx) -> ApiResult {
 
 async fn update(ctx: &Ctx, id: &str) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
-    match principal::require(ctx).await? {
-        Principal::Admin => {}
-        Principal::User { id: me } if me == id => {}
+    let by_admin = match principal::require(ctx).await? {
+        Principal::Admin => true,
+        Principal::User { id: me } if me == id => false,
         Principal::User { .. } => {
             return Err(ApiError::new(403, "you may only change your own profile"))
         }
-    }
+    };
     let body: validate::UpdateUser =
         validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
+    if body.email.is_some() && !by_admin {
+        confirm_password(ctx, id, body.current_password.as_deref()).await?;
+    }
     let name =
         validate::optional(body.name.as_deref(), validate::name).map_err(ApiError::bad_request)?;
     let email = validate::optional(body.email.as_deref(), validate::email)
@@ -181,6 +184,32 @@ async fn update(ctx: &Ctx, id: &str) -> ApiResult {
         }
         None => Err(ApiError::new(404, format!("user {id} not found"))),
     }
+}
+
+/// A session changing its user's email proves it is the user: a stolen
+/// session cookie must not be enough to take the account over (the reset
+/// mail would go to the thief). The check counts as a login attempt.
+async fn confirm_password(ctx: &Ctx, id: i64, given: Option<&str>) -> Result<(), ApiError> {
+    let Some(given) = given else {
+        return Err(ApiError::new(
+            403,
+            "changing the email needs current_password",
+        ));
+    };
+    let conn = db::open().await?;
+    let Some(user) = db::user(&conn, id).await? else {
+        return Err(ApiError::new(404, format!("user {id} not found")));
+    };
+    let attempt = crate::auth::LoginAttempt::take(ctx, &user.email).await?;
+    let Some((_, hash)) = db::user_by_email(&conn, &user.email).await? else {
+        return Err(ApiError::new(404, format!("user {id} not found")));
+    };
+    if !password::verify(given, &hash) {
+        // The attempt stays counted: it was a failure.
+        return Err(ApiError::new(403, "current_password is not the password"));
+    }
+    attempt.succeeded().await;
+    Ok(())
 }
 
 /// At most `register_max_per_address` registrations per address and

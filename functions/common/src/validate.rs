@@ -109,12 +109,14 @@ pub struct Register {
     pub avatar: Option<String>,
 }
 
-/// `PUT /users/:id`: only the fields given change.
+/// `PUT /users/:id`: only the fields given change. A user changing their
+/// own `email` gives `current_password` too.
 #[derive(Debug, Deserialize)]
 pub struct UpdateUser {
     pub name: Option<String>,
     pub email: Option<String>,
     pub avatar: Option<String>,
+    pub current_password: Option<String>,
 }
 
 /// `POST /auth/login`.

@@ -135,3 +135,52 @@ async fn emails_are_shown_to_their_owner_and_the_admin_only() {
     assert_eq!(header(&h, "cache-control"), "no-store");
     app.stop().await;
 }
+
+/// A session alone cannot change its user's email (the account would be
+/// the cookie thief's): `current_password` must come with it, and a wrong
+/// one counts as a failed login. The admin token needs none.
+#[tokio::test]
+async fn changing_the_email_needs_the_current_password() {
+    let app = TestApp::start().await;
+    let sid = login(&app, ALICE.0, ALICE.1).await;
+    let put = |body: serde_json::Value| {
+        send(
+            app.client
+                .put(app.url("/users/1"))
+                .header("cookie", &sid)
+                .json(&body),
+        )
+    };
+    let (s, _, b) = put(json!({"email": "thief@example.com"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (403, Some("changing the email needs current_password"))
+    );
+    let (s, _, b) = put(json!({"email": "thief@example.com", "current_password": "a guess"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (403, Some("current_password is not the password"))
+    );
+    let (s, _, b) =
+        put(json!({"email": "alice@wonderland.example", "current_password": ALICE.1})).await;
+    assert_eq!(
+        (s, b["email"].as_str()),
+        (200, Some("alice@wonderland.example")),
+        "{b}"
+    );
+    let (s, _, b) = put(json!({"name": "Alice L."})).await;
+    assert_eq!(
+        (s, b["name"].as_str()),
+        (200, Some("Alice L.")),
+        "a name needs no password"
+    );
+    let (s, _, b) = send(
+        app.client
+            .put(app.url("/users/1"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"email": "alice@example.com"})),
+    )
+    .await;
+    assert_eq!((s, b["email"].as_str()), (200, Some("alice@example.com")));
+    app.stop().await;
+}
