@@ -27,6 +27,7 @@
 //! | `P:session:D` | string | the session whose id's SHA-256 (hex) is `D`: absolute expiry (ms), a `\|`, the JSON record |
 //! | `P:user-session-index:U` | zset | digests of user `U`'s sessions, scored by creation time (µs, Redis's clock) |
 //! | `P:{throttle}:KIND:ID` | string | attempts counted in a fixed window (login failures, registrations); one hash tag so a script can take several at once |
+//! | `P:device:D` | string | the device cookie whose token's SHA-256 (hex) is `D`: the email id it signed in to; lives 90 days |
 //! | `P:user-logout:U` | string | time (ms) of user `U`'s last "log out everywhere": sessions created until then are void |
 
 use crate::error::CoreError;
@@ -113,6 +114,12 @@ impl KeySchema {
     /// share the hash tag `{throttle}`, so one script may take several.
     pub fn throttle(&self, kind: &str, id: &str) -> String {
         format!("{}:{{throttle}}:{}:{}", self.prefix, kind, id)
+    }
+
+    /// A device cookie, named by the digest of its token: the email (id)
+    /// it may sign in to without the per-email lock.
+    pub fn device(&self, digest: &str) -> String {
+        format!("{}:device:{}", self.prefix, digest)
     }
 
     /// When user `user` last logged out everywhere: every session created

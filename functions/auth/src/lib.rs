@@ -7,8 +7,8 @@ extern crate spin_sdk6 as spin_sdk;
 
 #[cfg(all(target_arch = "wasm32", feature = "spin-sdk-5"))]
 #[spin_sdk::http_component]
-async fn handle(req: spin_sdk::http::IncomingRequest) -> redspin_app::context::Response {
-    redspin_app::platform::serve(req, redspin_app::auth::handle).await
+async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    redspin_app::platform::serve(req, out, redspin_app::auth::handle).await
 }
 
 #[cfg(all(

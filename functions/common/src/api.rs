@@ -169,6 +169,20 @@ pub fn respond_with(status: u16, content_type: &str, body: Vec<u8>) -> Response 
 /// Sets (replaces) a header. The app's names and values are its own and
 /// well formed; one that is not is dropped, with a log line naming the
 /// header, never the value.
+/// Adds a header, keeping those already there under the name (two
+/// `Set-Cookie`s).
+pub fn add_header(resp: &mut Response, name: &str, value: impl Into<String>) {
+    match (
+        HeaderName::try_from(name),
+        HeaderValue::try_from(value.into()),
+    ) {
+        (Ok(n), Ok(v)) => {
+            resp.headers_mut().append(n, v);
+        }
+        _ => eprintln!("response header {name:?} dropped: not a valid header"),
+    }
+}
+
 pub fn set_header(resp: &mut Response, name: &str, value: impl Into<String>) {
     let parsed = (
         HeaderName::try_from(name),

@@ -3,11 +3,11 @@
 use http::Method;
 use redspin_edge::{now_ms, Counter, Decision, SessionId, Throttle};
 
-use crate::api::{self, json, set_header, ApiError, ApiResult};
+use crate::api::{self, add_header, json, set_header, ApiError, ApiResult};
 use crate::context::{Ctx, Response};
 use crate::platform::SpinRedis;
 use crate::principal::{self, session_store};
-use crate::{db, ids, password, validate};
+use crate::{db, device, ids, password, validate};
 
 pub async fn handle(ctx: Ctx) -> Response {
     let ctx = &ctx;
@@ -30,9 +30,11 @@ async fn login(ctx: &Ctx) -> ApiResult {
     let body: validate::Login =
         validate::json_body(ctx.req.body()).map_err(ApiError::bad_request)?;
     let store = session_store(ctx).await?;
+    let email_id = ids::email_id(&body.email);
+    let device = device::trusted(ctx, &email_id).await?;
     // Throttled before the password is checked, so a locked-out pair
     // learns nothing, not even from the right password.
-    let attempt = LoginAttempt::take(ctx, &body.email).await?;
+    let attempt = LoginAttempt::take(ctx, &body.email, device.as_deref()).await?;
     let conn = db::open().await?;
     let found = match validate::email(&body.email) {
         Ok(email) => db::user_by_email(&conn, &email).await?,
@@ -66,6 +68,13 @@ async fn login(ctx: &Ctx) -> ApiResult {
         &mut resp,
         "set-cookie",
         ctx.session_cookie().set(&id, max_age),
+    );
+    // A browser that signed in is trusted for this email from now on (a
+    // new token each time: the one it had, if any, expires on its own).
+    add_header(
+        &mut resp,
+        "set-cookie",
+        device::issue(ctx, &email_id).await?,
     );
     Ok(resp)
 }
@@ -118,34 +127,51 @@ fn logged_out(ctx: &Ctx) -> Response {
     resp
 }
 
-/// One login attempt, counted against the (email, address) pair, the email
-/// and the address before the password is checked. (Also what a password
-/// confirmation costs, see `users::update`: it is a guess like any other.)
+/// One login attempt, counted before the password is checked: from an
+/// untrusted client against the (email, address) pair, the email and the
+/// address; from a browser with a device cookie for the email against that
+/// device alone, so failures from elsewhere never lock it out (see
+/// [`crate::device`]). (Also what a password confirmation costs, see
+/// `users::update`: it is a guess like any other.)
 pub(crate) struct LoginAttempt<'a> {
     throttle: Throttle<&'a SpinRedis>,
     pair: Counter,
-    others: [Counter; 2],
+    others: Vec<Counter>,
 }
 
 impl<'a> LoginAttempt<'a> {
     /// Takes the attempt, or answers 429 with `Retry-After` (503 when Redis
     /// is away: an outage never lifts the limits).
-    pub(crate) async fn take(ctx: &'a Ctx, email: &str) -> Result<Self, ApiError> {
+    pub(crate) async fn take(
+        ctx: &'a Ctx,
+        email: &str,
+        device: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let redis = api::redis(ctx, "session store").await?;
         let throttle = Throttle::new(redis, ctx.config.keys.clone());
         let l = &ctx.config.limits;
         let email = ids::email_id(email);
         let addr = ids::client_ip(ctx.header("spin-client-addr"));
-        let pair = throttle.counter(
-            "login-pair",
-            &format!("{email}|{addr}"),
-            l.login_max_failures,
-        );
-        let others = [
-            throttle.counter("login-email", &email, l.login_email_max_failures),
-            throttle.counter("login-addr", &addr, l.login_address_max_failures),
-        ];
-        let all = [pair.clone(), others[0].clone(), others[1].clone()];
+        let (pair, others) = match device {
+            Some(d) => (
+                throttle.counter("login-device", d, l.login_max_failures),
+                Vec::new(),
+            ),
+            None => (
+                throttle.counter(
+                    "login-pair",
+                    &format!("{email}|{addr}"),
+                    l.login_max_failures,
+                ),
+                vec![
+                    throttle.counter("login-email", &email, l.login_email_max_failures),
+                    throttle.counter("login-addr", &addr, l.login_address_max_failures),
+                ],
+            ),
+        };
+        let all: Vec<Counter> = std::iter::once(pair.clone())
+            .chain(others.iter().cloned())
+            .collect();
         match throttle.attempt(&all, l.login_window).await {
             Ok(Decision::Allowed) => Ok(Self {
                 throttle,

@@ -29,7 +29,9 @@
 //! - `api`: the shared entry point, JSON responses and errors
 //!   (`{"error": "..."}`).
 //! - `db`: the SQLite database of record (`default`).
-//! - `principal`: who is asking (session cookie or admin token).
+//! - `principal`: who is asking (session cookie or admin token);
+//!   `device`: device cookies, which exempt a known browser from the
+//!   per-email login lock.
 //! - `users`, `posts`, `auth`, `tasks`: the route groups.
 
 pub mod config;
@@ -49,6 +51,8 @@ pub mod auth;
 pub mod context;
 #[cfg(target_arch = "wasm32")]
 pub mod db;
+#[cfg(target_arch = "wasm32")]
+pub mod device;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 #[cfg(target_arch = "wasm32")]

@@ -200,7 +200,7 @@ async fn confirm_password(ctx: &Ctx, id: i64, given: Option<&str>) -> Result<(),
     let Some(user) = db::user(&conn, id).await? else {
         return Err(ApiError::new(404, format!("user {id} not found")));
     };
-    let attempt = crate::auth::LoginAttempt::take(ctx, &user.email).await?;
+    let attempt = crate::auth::LoginAttempt::take(ctx, &user.email, None).await?;
     let Some((_, hash)) = db::user_by_email(&conn, &user.email).await? else {
         return Err(ApiError::new(404, format!("user {id} not found")));
     };

@@ -3,21 +3,47 @@
 
 use std::future::Future;
 
-use futures::TryStreamExt;
-use spin_sdk::http::IncomingRequest;
+use futures::{SinkExt, TryStreamExt};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::sqlite::{Connection, Value};
 
 use crate::api::{self, ApiError, MAX_BODY_BYTES};
 use crate::context::{Ctx, Request, Response};
 use crate::sql::{DbError, Rows, SqlValue};
 
-/// A component's entry point (see [`api::serve`]).
-pub async fn serve<F, Fut>(req: IncomingRequest, handler: F) -> Response
+/// A component's entry point (see [`api::serve`]). The response is written
+/// through the outparam: spin-sdk 5's own `Response` keeps one value per
+/// header name, and a login answers with two `Set-Cookie`s.
+pub async fn serve<F, Fut>(req: IncomingRequest, out: ResponseOutparam, handler: F)
 where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = Response>,
 {
-    api::serve(read_request(req), handler).await
+    let resp = api::serve(read_request(req), handler).await;
+    write_response(out, resp).await;
+}
+
+/// Sends `resp`, every header value kept.
+async fn write_response(out: ResponseOutparam, resp: Response) {
+    let (head, body) = resp.into_parts();
+    let fields: Vec<(String, Vec<u8>)> = head
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    let Ok(headers) = Fields::from_list(&fields) else {
+        eprintln!("response headers refused by the host");
+        return;
+    };
+    let response = OutgoingResponse::new(headers);
+    if response.set_status_code(head.status.as_u16()).is_err() {
+        eprintln!("response status refused by the host");
+    }
+    let mut sink = response.take_body();
+    out.set(response);
+    if !body.is_empty() && sink.send(body).await.is_err() {
+        eprintln!("writing the response body failed (the client went away?)");
+    }
 }
 
 /// The request and its body, refused over [`MAX_BODY_BYTES`] before any of

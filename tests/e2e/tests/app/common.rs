@@ -214,6 +214,16 @@ pub fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
+/// The session's `Set-Cookie` (`sid=` or `__Host-sid=`) among the answer's
+/// cookies (a login sets a device cookie too); empty when there is none.
+pub fn session_cookie(h: &reqwest::header::HeaderMap) -> &str {
+    h.get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sid=") || c.starts_with("__Host-sid="))
+        .unwrap_or("")
+}
+
 pub const ALICE: (&str, &str) = ("alice@example.com", "correct horse battery staple");
 
 /// Logs in; the `sid=...` pair to send back as a cookie.
@@ -225,7 +235,7 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> String {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let cookie = header(&h, "set-cookie").to_owned();
+    let cookie = session_cookie(&h).to_owned();
     assert!(
         cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800"),
         "{cookie}"

@@ -6,7 +6,7 @@ use redis::Commands;
 use redspin_core::KeySchema;
 use redspin_testsupport::eventually;
 
-use crate::common::{header, login, send, TestApp, ALICE};
+use crate::common::{login, send, session_cookie, TestApp, ALICE};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,11 +51,7 @@ async fn session_cycle_login_me_logout_and_logout_all() {
     )
     .await;
     assert_eq!(s, 200);
-    let b_cookie = header(&h, "set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let b_cookie = session_cookie(&h).split(';').next().unwrap().to_owned();
     assert_ne!(a, b_cookie);
     assert_eq!(me(Some(a.clone())).await.0, 401);
     let (s, h, _) = send(
@@ -65,7 +61,7 @@ async fn session_cycle_login_me_logout_and_logout_all() {
     )
     .await;
     assert_eq!(
-        (s, header(&h, "set-cookie")),
+        (s, session_cookie(&h)),
         (204, "sid=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
     );
     assert_eq!(me(Some(b_cookie)).await.0, 401);
@@ -120,7 +116,7 @@ async fn each_check_slides_the_idle_expiry() {
         pttl > 604_000_000,
         "idle expiry slid back to 7 days: {pttl}"
     );
-    let cookie = header(&h, "set-cookie");
+    let cookie = session_cookie(&h);
     assert!(cookie.starts_with(&format!("{sid}; ")), "same session");
     assert_eq!(max_age(cookie), 604_800);
     app.stop().await;
@@ -138,13 +134,13 @@ async fn sessions_end_at_their_absolute_lifetime() {
     )
     .await;
     assert_eq!(s, 200);
-    let cookie = header(&h, "set-cookie").to_owned();
+    let cookie = session_cookie(&h).to_owned();
     assert!(max_age(&cookie) <= 4, "{cookie}");
     let sid = cookie.split(';').next().unwrap().to_owned();
     let me = || send(app.client.get(app.url("/auth/me")).header("cookie", &sid));
     let (s, h, _) = me().await;
     assert_eq!(s, 200, "still within its lifetime");
-    assert!(max_age(header(&h, "set-cookie")) <= 4);
+    assert!(max_age(session_cookie(&h)) <= 4);
     // Used all along, it still ends.
     let (h, b) = eventually(Duration::from_secs(30), "the session ends", || async {
         let (s, h, b) = me().await;
@@ -152,11 +148,7 @@ async fn sessions_end_at_their_absolute_lifetime() {
     })
     .await;
     assert_eq!(b["error"].as_str(), Some("session expired"));
-    assert_eq!(
-        max_age(header(&h, "set-cookie")),
-        0,
-        "the cookie is cleared"
-    );
+    assert_eq!(max_age(session_cookie(&h)), 0, "the cookie is cleared");
     app.stop().await;
 }
 
@@ -226,7 +218,7 @@ async fn a_secure_cookie_is_named_host_prefixed() {
     )
     .await;
     assert_eq!(s, 200, "{b}");
-    let cookie = header(&h, "set-cookie").to_owned();
+    let cookie = session_cookie(&h).to_owned();
     assert!(cookie.starts_with("__Host-sid="), "{cookie}");
     assert!(
         cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure")

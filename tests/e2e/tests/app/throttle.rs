@@ -111,3 +111,66 @@ async fn registrations_per_address_are_limited() {
     assert!((3590..=3600).contains(&secs), "{secs}");
     app.stop().await;
 }
+
+/// OWASP's device cookies: a browser that signed in to an email before
+/// keeps signing in there however many failures others pile up; without
+/// the cookie the lock holds, right password included; the cookie's own
+/// budget is small; and it is good for its email only.
+#[tokio::test]
+async fn a_device_cookie_keeps_its_owner_in_through_a_lockout() {
+    let app = TestApp::start_with(&[("login_max_failures", "3")]).await;
+    let attempt = |password: &'static str, cookie: Option<String>, email: &'static str| {
+        let mut r = app
+            .client
+            .post(app.url("/auth/login"))
+            .json(&json!({ "email": email, "password": password }));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        send(r)
+    };
+    // The owner signs in once: a session cookie and a device cookie.
+    let (s, h, _) = attempt(ALICE.1, None, ALICE.0).await;
+    assert_eq!(s, 200);
+    let device = h
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("device="))
+        .expect("a device cookie")
+        .to_owned();
+    assert!(
+        device.contains("HttpOnly") && device.contains("SameSite=Strict"),
+        "{device}"
+    );
+    let device = device.split(';').next().unwrap().to_owned();
+
+    // Someone else guesses until the email is locked for clients without it.
+    let mut s = 401;
+    for _ in 0..10 {
+        s = attempt("a guess", None, ALICE.0).await.0;
+        if s == 429 {
+            break;
+        }
+    }
+    assert_eq!(s, 429, "the lock never bit");
+    assert_eq!(
+        attempt(ALICE.1, None, ALICE.0).await.0,
+        429,
+        "untrusted: locked, right password included"
+    );
+
+    // The owner's browser is not locked out.
+    assert_eq!(attempt(ALICE.1, Some(device.clone()), ALICE.0).await.0, 200);
+    // Its cookie buys only its own few guesses...
+    let mut own = Vec::new();
+    for _ in 0..4 {
+        own.push(attempt("a guess", Some(device.clone()), ALICE.0).await.0);
+    }
+    assert_eq!(own, [401, 401, 401, 429], "the device's budget is its own");
+    // ...and no trust for another email: for bob it counts as an untrusted
+    // client (bob's counters, untouched: 401), not as the locked device.
+    let (s, _, _) = attempt("a guess", Some(device), "bob@example.com").await;
+    assert_eq!(s, 401, "alice's device cookie was used for bob");
+    app.stop().await;
+}
