@@ -28,6 +28,7 @@
 //! | `P:user-session-index:U` | zset | digests of user `U`'s sessions, scored by creation time (µs, Redis's clock) |
 //! | `P:{throttle}:KIND:ID` | string | attempts counted in a fixed window (login failures, registrations); one hash tag so a script can take several at once |
 //! | `P:device:D` | string | the device cookie whose token's SHA-256 (hex) is `D`: the email id it signed in to; lives 90 days |
+//! | `P:dashboard-revoked:D` | string | a dashboard session signed out (`D`: SHA-256 of its cookie's nonce); lives as long as the cookie could |
 //! | `P:user-logout:U` | string | time (ms) of user `U`'s last "log out everywhere": sessions created until then are void |
 
 use crate::error::CoreError;
@@ -120,6 +121,12 @@ impl KeySchema {
     /// it may sign in to without the per-email lock.
     pub fn device(&self, digest: &str) -> String {
         format!("{}:device:{}", self.prefix, digest)
+    }
+
+    /// A dashboard sign-in that was signed out, by the digest of its
+    /// cookie's nonce: refused until its cookie would have expired.
+    pub fn dashboard_revoked(&self, digest: &str) -> String {
+        format!("{}:dashboard-revoked:{}", self.prefix, digest)
     }
 
     /// When user `user` last logged out everywhere: every session created

@@ -25,7 +25,7 @@ fn answer(result: Result<Value, Failure>) -> Response {
 pub async fn overview(State(s): State<AppState>) -> Response {
     answer(async {
         let ov = s.admin.overview().await?;
-        let problems = views::problems(&ov.queues);
+        let problems = views::overview_problems(&ov);
         Ok(json!({ "now": ov.now, "queues": ov.queues, "throughput": ov.throughput, "problems": problems }))
     }.await)
 }

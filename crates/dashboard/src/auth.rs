@@ -13,6 +13,8 @@
 //! (a page elsewhere cannot reach it through DNS rebinding).
 //!
 //! Every action is a POST carrying a CSRF token bound to the session.
+//! Signing out revokes the session in Redis ([`crate::gate`] checks), so a
+//! copied cookie dies with the sign-out, not 12 hours later.
 
 use std::time::Duration;
 
@@ -45,6 +47,9 @@ pub struct Viewer {
     pub who: String,
     /// The CSRF token their forms carry.
     pub csrf: String,
+    /// A signed-in browser's session (the SHA-256 of its cookie's nonce,
+    /// hex), which signing out revokes; `None` for a script or loopback.
+    pub session: Option<String>,
 }
 
 pub struct Auth {
@@ -111,7 +116,10 @@ impl Auth {
         if expiry.parse::<u64>().ok()? <= now_secs {
             return None;
         }
-        Some(self.viewer(nonce))
+        Some(Viewer {
+            session: Some(hex::encode(sha256(nonce.as_bytes()))),
+            ..self.viewer(nonce)
+        })
     }
 
     /// The viewer of a request with no session: a script with the bearer
@@ -125,6 +133,7 @@ impl Auth {
         Viewer {
             who: format!("session {tag}"),
             csrf: hex::encode(mac(&self.key, format!("csrf|{session}").as_bytes())),
+            session: None,
         }
     }
 

@@ -10,7 +10,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 
+use redis::AsyncCommands;
+
 use super::auth::{self, Viewer};
+use super::params::Failure;
 use super::AppState;
 
 /// Paths anyone may reach (in open mode, still only through a loopback
@@ -66,10 +69,14 @@ pub async fn gate(
         }
         Some(auth.sessionless(&format!("loopback {}", peer.ip())))
     } else {
-        session(&state, headers, req.method(), api).map(|v| Viewer {
-            who: format!("{} from {}", v.who, peer.ip()),
-            ..v
-        })
+        let found = session(&state, headers, req.method(), api);
+        match not_revoked(&state, found).await {
+            Ok(v) => v.map(|v| Viewer {
+                who: format!("{} from {}", v.who, peer.ip()),
+                ..v
+            }),
+            Err(refused) => return secure(refused.into_response(api)),
+        }
     };
     match viewer {
         Some(v) => {
@@ -118,6 +125,41 @@ fn session(state: &AppState, headers: &HeaderMap, method: &Method, api: bool) ->
         .filter_map(|h| h.to_str().ok())
         .filter_map(|h| auth::cookie(h, auth::COOKIE))
         .find_map(|c| auth.verify(c, now_secs()))
+}
+
+/// `viewer`, unless its session was signed out.
+async fn not_revoked(state: &AppState, viewer: Option<Viewer>) -> Result<Option<Viewer>, Failure> {
+    let Some(digest) = viewer.as_ref().and_then(|v| v.session.clone()) else {
+        return Ok(viewer);
+    };
+    let key = state.admin.client().schema().dashboard_revoked(&digest);
+    let revoked: bool = state
+        .admin
+        .client()
+        .connection()
+        .raw()
+        .exists(key)
+        .await
+        .map_err(|e| Failure::from(redspin_queue::QueueError::from(e)))?;
+    Ok((!revoked).then_some(viewer).flatten())
+}
+
+/// Revokes the session of `viewer` (signing out) for as long as its cookie
+/// could live.
+pub async fn revoke(state: &AppState, viewer: &Viewer) -> Result<(), Failure> {
+    let Some(digest) = &viewer.session else {
+        return Ok(());
+    };
+    let key = state.admin.client().schema().dashboard_revoked(digest);
+    let _: () = state
+        .admin
+        .client()
+        .connection()
+        .raw()
+        .pset_ex(key, 1, auth::SESSION.as_millis() as u64)
+        .await
+        .map_err(|e| Failure::from(redspin_queue::QueueError::from(e)))?;
+    Ok(())
 }
 
 /// Headers on every answer: no caching of live data, no framing, no

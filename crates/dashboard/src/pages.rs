@@ -261,6 +261,11 @@ pub async fn logout(
     if let Some(refused) = csrf_refused(&v, &form) {
         return refused;
     }
+    // Revoked on the server first: a copy of the cookie dies too.
+    if let Err(f) = crate::gate::revoke(&s, &v).await {
+        return f.into_response(false);
+    }
+    tracing::info!(by = %v.who, "dashboard sign-out");
     (
         [(header::SET_COOKIE, s.auth.clear_cookie())],
         Redirect::to("/login"),

@@ -10,7 +10,7 @@ mod workers;
 pub use chart::chart;
 pub use job::{job, not_found};
 pub use lists::{confirm, dead, scheduled, PER_PAGE};
-pub use overview::{overview, problems, Problem};
+pub use overview::{overview, overview_problems, problems, Problem};
 pub use workers::workers;
 
 use maud::{html, Markup, DOCTYPE};

@@ -17,6 +17,22 @@ pub struct Problem {
     pub href: String,
 }
 
+/// Everything the overview reports: registry entries that are no queue,
+/// then [`problems`].
+pub fn overview_problems(ov: &Overview) -> Vec<Problem> {
+    let bad = ov.bad_queues.iter().map(|name| {
+        let shown: String = name.chars().take(64).collect();
+        let cut = if name.chars().count() > 64 { "…" } else { "" };
+        Problem {
+            text: format!(
+                "the queue registry holds {shown:?}{cut}, which is no valid queue name: nothing of it can be shown; remove it from the registry set (SREM)"
+            ),
+            href: "/".into(),
+        }
+    });
+    bad.chain(problems(&ov.queues)).collect()
+}
+
 /// What is wrong, worst first: dead jobs, queues nobody serves, late work,
 /// workers that stopped beating.
 pub fn problems(queues: &[QueueRow]) -> Vec<Problem> {
@@ -76,7 +92,7 @@ pub fn problems(queues: &[QueueRow]) -> Vec<Problem> {
 }
 
 pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
-    let problems = problems(&ov.queues);
+    let problems = overview_problems(ov);
     let total = |f: fn(&QueueRow) -> u64| ov.queues.iter().map(f).sum::<u64>();
     page(
         ctx,

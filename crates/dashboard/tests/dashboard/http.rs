@@ -82,6 +82,17 @@ async fn signing_in_is_needed_and_the_token_never_travels_in_a_url() {
         .to_str()
         .unwrap()
         .contains("Max-Age=0"));
+    // The session is revoked on the server: the cookie, kept (or copied),
+    // no longer signs anyone in.
+    let (status, _) = dash.get("/api/overview", &cookie).await;
+    assert_eq!(status, 401, "a signed-out cookie still worked");
+    let res = http()
+        .get(dash.at("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "back to the sign-in page");
     dash.stop().await;
 }
 

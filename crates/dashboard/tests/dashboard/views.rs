@@ -254,3 +254,47 @@ async fn a_payload_the_worker_will_refuse_is_flagged() {
     assert!(!page.contains("will refuse"), "{page}");
     dash.stop().await;
 }
+
+/// One bad name in the queue registry (written by hand, or by something
+/// else sharing the prefix) is reported as a problem; every page still
+/// renders, the good queues on it.
+#[tokio::test]
+async fn a_bad_queue_name_is_a_problem_not_a_broken_page() {
+    let dash = Dash::start(Some(TOKEN)).await;
+    let mut r = dash.client.connection().raw();
+    let registry = dash.client.schema().queues();
+    let _: () = redis::pipe()
+        .sadd(&registry, "no {braces} <b>allowed</b>")
+        .sadd(&registry, "mail")
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let cookie = dash.sign_in().await;
+    for path in [
+        "/",
+        "/workers",
+        "/dead",
+        "/scheduled",
+        "/api/overview",
+        "/api/workers",
+    ] {
+        let (status, body) = dash.get(path, &cookie).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let (_, page) = dash.get("/", &cookie).await;
+    assert!(page.contains("which is no valid queue name"), "{page}");
+    assert!(!page.contains("<b>allowed</b>"), "the name is escaped");
+    assert!(page.contains("mail"), "the good queues are still shown");
+    let (_, ov) = dash.api("/api/overview", &cookie).await;
+    let texts: Vec<&str> = ov["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["text"].as_str())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("no valid queue name")),
+        "{texts:?}"
+    );
+    dash.stop().await;
+}

@@ -55,6 +55,8 @@ pub struct Minute {
 pub struct Overview {
     pub now: u64,
     pub queues: Vec<QueueRow>,
+    /// Registry entries that are no valid queue name (shown as problems).
+    pub bad_queues: Vec<String>,
     /// The last [`CHART_MINUTES`] minutes, oldest first; the last one is
     /// the minute in progress.
     pub throughput: Vec<Minute>,
@@ -129,8 +131,24 @@ impl Admin {
         Ok(self.client.schema().queue(name)?)
     }
 
+    /// The registry's queue names that are valid; the others are
+    /// reported by [`Admin::bad_queue_names`], so one bad name (written by
+    /// hand, or by an older version) never breaks a page.
     pub async fn queues(&self) -> Result<Vec<String>> {
-        self.client.known_queues().await
+        let (good, _) = self.registry().await?;
+        Ok(good)
+    }
+
+    /// Names in the queue registry that are no valid queue name.
+    pub async fn bad_queue_names(&self) -> Result<Vec<String>> {
+        let (_, bad) = self.registry().await?;
+        Ok(bad)
+    }
+
+    async fn registry(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let names = self.client.known_queues().await?;
+        let schema = self.client.schema();
+        Ok(names.into_iter().partition(|n| schema.queue(n).is_ok()))
     }
 }
 

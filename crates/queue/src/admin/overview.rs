@@ -70,6 +70,7 @@ impl Admin {
         Ok(Overview {
             now,
             queues,
+            bad_queues: self.bad_queue_names().await?,
             throughput,
         })
     }
