@@ -25,6 +25,18 @@ fn connected_clients(redis: &TestRedis) -> usize {
         .unwrap_or_else(|| panic!("no connected_clients in {info}"))
 }
 
+/// Redis counts at most the host's 40 and this test's own connection. A
+/// connection the host closed leaves Redis's count a moment later, so the
+/// count is polled (it never goes under the cap on the host before).
+async fn within_cap(redis: &TestRedis) {
+    redspin_testsupport::eventually(
+        std::time::Duration::from_secs(10),
+        "Redis to count no more connections than the host's cap",
+        || async { (connected_clients(redis) <= 41).then_some(()) },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guests_cannot_open_redis_connections_without_bound() {
     let redis = TestRedis::start();
@@ -39,16 +51,13 @@ async fn guests_cannot_open_redis_connections_without_bound() {
     let v = s.json("/probe/redis-many?n=200&distinct=1").await;
     assert_eq!(v["opened"], 40, "{v}");
     assert_eq!(v["error"], "Error::TooManyConnections", "{v}");
-    assert!(
-        connected_clients(&redis) <= 41,
-        "the host went past its cap"
-    );
+    within_cap(&redis).await;
 
     // The 40 are idle now, under 40 addresses no one will use again: a
     // new request makes room by closing the oldest.
     let v = s.json("/probe/redis-many?n=5").await;
     assert_eq!((&v["opened"], &v["used"]), (&5.into(), &5.into()), "{v}");
-    assert!(connected_clients(&redis) <= 41);
+    within_cap(&redis).await;
     s.stop().await;
 }
 
