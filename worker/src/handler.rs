@@ -96,7 +96,7 @@ impl Registry {
         );
         r.register(
             crate::handlers::invalidate::TYPE,
-            crate::handlers::invalidate::Invalidate,
+            crate::handlers::invalidate::Invalidate::default(),
         );
         r.register(crate::handlers::noop::TYPE, crate::handlers::noop::Noop);
         r

@@ -49,6 +49,13 @@ pub mod ops;
 pub mod redis_error;
 pub mod scripts;
 
+/// The cache's Redis address that means "the main Redis": the manifests'
+/// default for `cache_redis_url`, accepted by the worker's
+/// `--cache-redis-url` too. Spin refuses an empty `allowed_outbound_hosts`
+/// entry, and `self` there grants no Redis connection, so this default
+/// widens no component's network access.
+pub const CACHE_SHARES_MAIN_REDIS: &str = "redis://self";
+
 pub use backoff::Backoff;
 pub use command::{Arg, Command, Op, Request, ScriptCall, Value};
 pub use error::CoreError;

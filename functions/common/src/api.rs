@@ -104,6 +104,15 @@ pub async fn redis<'a>(ctx: &'a Ctx, what: &str) -> Result<&'a redspin_edge::Spi
         .map_err(|e| ApiError::unavailable(what, e))
 }
 
+/// The request's connection to the cache's Redis (named "cache" in the
+/// 503 when it is unavailable).
+pub async fn cache_redis(ctx: &Ctx) -> Result<&redspin_edge::SpinRedis, ApiError> {
+    ctx.cache_redis()
+        .await
+        .as_ref()
+        .map_err(|e| ApiError::unavailable("cache", e))
+}
+
 /// An error answer: a status and `{"error": message}`.
 #[derive(Debug)]
 pub struct ApiError {

@@ -1,7 +1,9 @@
 //! What a route group's handler is given, built once per request in
 //! [`crate::api::serve`]: the request, the settings, and the request's one
 //! Redis connection, opened on first use and shared by everything the
-//! request does (session check, cache, throttles, queue).
+//! request does (session check, throttles, queue, and the cache unless it
+//! has a Redis of its own: then a second connection, opened on first use
+//! too).
 
 use std::cell::OnceCell;
 
@@ -22,6 +24,7 @@ pub struct Ctx {
     pub req: Request,
     pub config: Config,
     redis: OnceCell<RedisConn>,
+    cache_redis: OnceCell<RedisConn>,
 }
 
 impl Ctx {
@@ -30,6 +33,7 @@ impl Ctx {
             req,
             config,
             redis: OnceCell::new(),
+            cache_redis: OnceCell::new(),
         }
     }
 
@@ -37,12 +41,16 @@ impl Ctx {
     /// for. Two first uses at once (a joined future) may both open one;
     /// the first kept is the one every later use gets.
     pub async fn redis(&self) -> &RedisConn {
-        if let Some(r) = self.redis.get() {
-            return r;
+        open_once(&self.redis, &self.config.redis_address).await
+    }
+
+    /// The cache's Redis connection: [`Self::redis`]'s, unless
+    /// `cache_redis_url` gives the cache a Redis of its own.
+    pub async fn cache_redis(&self) -> &RedisConn {
+        match &self.config.cache_redis_address {
+            None => self.redis().await,
+            Some(address) => open_once(&self.cache_redis, address).await,
         }
-        let opened = SpinRedis::open(&self.config.redis_address).await;
-        let _ = self.redis.set(opened);
-        self.redis.get().expect("set just above")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -71,6 +79,15 @@ impl Ctx {
         self.header("cookie")
             .and_then(|h| self.session_cookie().value_in(h))
     }
+}
+
+async fn open_once<'a>(cell: &'a OnceCell<RedisConn>, address: &str) -> &'a RedisConn {
+    if let Some(r) = cell.get() {
+        return r;
+    }
+    let opened = SpinRedis::open(address).await;
+    let _ = cell.set(opened);
+    cell.get().expect("set just above")
 }
 
 /// A request header's value. When the header came more than once, the

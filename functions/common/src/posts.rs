@@ -73,7 +73,7 @@ async fn get(ctx: &Ctx, page: Page<'_>) -> ApiResult {
             return Ok(page_response(ctx, not_found(slug), CacheStatus::Bypass));
         }
     };
-    let (page, status) = match ctx.redis().await {
+    let (page, status) = match ctx.cache_redis().await {
         Ok(redis) => {
             let cache = Cache::new(redis, config.keys.clone());
             let policy = CachePolicy::new(config.page_ttl).tag("pages");
@@ -140,7 +140,7 @@ async fn put(ctx: &Ctx, slug: &str) -> ApiResult {
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::bad_request("title must be 1 to 200 characters"));
     }
-    let redis = api::redis(ctx, "cache").await?;
+    let redis = api::cache_redis(ctx).await?;
     let cache = Cache::new(redis, ctx.config.keys.clone());
     cache
         .invalidate(&[&page_key(slug)])

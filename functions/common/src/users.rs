@@ -78,7 +78,7 @@ where
 async fn get(ctx: &Ctx, id: &str) -> ApiResult {
     let id = validate::user_id(id).map_err(ApiError::bad_request)?;
     // Opened before the two reads below share it.
-    let redis = ctx.redis().await;
+    let redis = ctx.cache_redis().await;
     // The database is opened only on a miss: a hit costs no SQLite call.
     let load = || async move {
         let conn = db::open().await?;
@@ -128,7 +128,7 @@ async fn register(ctx: &Ctx) -> ApiResult {
     let now = redspin_edge::now_ms() as i64;
     let user = db::insert_user(&conn, &name, &email, &hash, avatar.as_deref(), now).await?;
     // A cached "no such user" for this id must not outlive its creation.
-    if let Ok(redis) = ctx.redis().await {
+    if let Ok(redis) = ctx.cache_redis().await {
         let cache = Cache::new(redis, ctx.config.keys.clone());
         if let Err(e) = cache.invalidate(&[&cache_key(user.id)]).await {
             eprintln!("user cache invalidation failed: {e}");
@@ -160,7 +160,7 @@ async fn update(ctx: &Ctx, id: &str) -> ApiResult {
         .map_err(ApiError::bad_request)?;
     let avatar = validate::optional(body.avatar.as_deref(), validate::avatar)
         .map_err(ApiError::bad_request)?;
-    let redis = api::redis(ctx, "cache").await?;
+    let redis = api::cache_redis(ctx).await?;
     let cache = Cache::new(redis, ctx.config.keys.clone());
     // Refuse the write while the cache cannot be invalidated: a stale
     // profile would otherwise be served for the whole TTL.

@@ -6,6 +6,7 @@ use clap::Args;
 use redspin_core::ops::DeadLimit;
 use redspin_core::{Backoff, KeySchema};
 
+use crate::handlers::invalidate;
 use crate::handlers::signing::Signer;
 use crate::handlers::webhook::{self, Webhook};
 use crate::{metrics, Registry, Worker, WorkerConfig};
@@ -59,10 +60,15 @@ pub struct RunArgs {
     /// space-separated, each sign (rotation).
     #[arg(long, env = "REDSPIN_WEBHOOK_SIGNING_SECRET", hide_env_values = true)]
     pub webhook_signing_secret: Option<String>,
+    /// The cache's own Redis (the app's `cache_redis_url`, password in the
+    /// URL): `cache.invalidate` jobs delete there. Unset or redis://self:
+    /// the cache shares --redis-url.
+    #[arg(long, env = "CACHE_REDIS_URL", hide_env_values = true)]
+    pub cache_redis_url: Option<String>,
 }
 
 pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyhow::Result<()> {
-    let registry = registry(&args)?;
+    let registry = registry(&args).await?;
     check_eviction(endpoint, args.allow_eviction).await?;
     let config = WorkerConfig {
         redis_url: endpoint.url.clone(),
@@ -122,8 +128,19 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
 }
 
 /// The built-in handlers as the flags set them up.
-fn registry(args: &RunArgs) -> anyhow::Result<Registry> {
+async fn registry(args: &RunArgs) -> anyhow::Result<Registry> {
     let mut registry = Registry::builtins(args.webhook_allow_private);
+    let cache_url = args
+        .cache_redis_url
+        .as_deref()
+        .filter(|u| !u.is_empty() && *u != redspin_core::CACHE_SHARES_MAIN_REDIS);
+    if let Some(url) = cache_url {
+        let cache = Connection::connect(url)
+            .await
+            .context("connecting to the cache's Redis (--cache-redis-url)")?;
+        registry.register(invalidate::TYPE, invalidate::Invalidate::on(cache));
+        tracing::info!("cache.invalidate deletes on the cache's own Redis (--cache-redis-url)");
+    }
     if args.webhook_allow_private {
         tracing::warn!(
             "webhooks may reach private and loopback addresses (--webhook-allow-private)"

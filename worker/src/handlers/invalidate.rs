@@ -6,23 +6,41 @@
 //! expiry). Tag members are read with `ZSCAN` (never `KEYS`), deleted in
 //! chunks, then removed from the index one by one, so an entry tagged while
 //! this runs is not lost from it.
+//!
+//! The cache lives on the worker's Redis unless it has one of its own
+//! (`run --cache-redis-url`, the app's `cache_redis_url`):
+//! [`Invalidate::on`] then deletes there.
 
 use redis::AsyncCommands;
 use redspin_core::jobs::CacheInvalidate;
+use redspin_queue::Connection;
 
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
 pub use redspin_core::jobs::invalidate::TYPE;
 const CHUNK: usize = 500;
 
-pub struct Invalidate;
+/// Deletes on the worker's Redis ([`Invalidate::default`]) or on the
+/// cache's own ([`Invalidate::on`]).
+#[derive(Clone, Default)]
+pub struct Invalidate {
+    cache: Option<Connection>,
+}
+
+impl Invalidate {
+    /// Invalidates on `cache`, the cache's own Redis.
+    pub fn on(cache: Connection) -> Self {
+        Self { cache: Some(cache) }
+    }
+}
 
 impl Handler for Invalidate {
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
+        let cache = self.cache.clone();
         Box::pin(async move {
             let payload = CacheInvalidate::parse(&ctx.job.payload)
                 .map_err(|e| HandlerError::fail(format!("bad cache.invalidate {e}")))?;
-            let mut conn = ctx.redis.raw();
+            let mut conn = cache.as_ref().unwrap_or(&ctx.redis).raw();
             let keys: Vec<String> = payload.keys.iter().map(|k| ctx.schema.cache(k)).collect();
             for chunk in keys.chunks(CHUNK) {
                 let _: i64 = conn.del(chunk).await.map_err(retry)?;
@@ -56,5 +74,5 @@ impl Handler for Invalidate {
 }
 
 fn retry(e: redis::RedisError) -> HandlerError {
-    HandlerError::retry(format!("redis: {e}"))
+    HandlerError::retry(format!("cache Redis: {e}"))
 }

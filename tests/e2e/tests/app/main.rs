@@ -7,6 +7,7 @@ mod common;
 mod hosts;
 
 mod bad_input;
+mod cache_redis;
 mod config;
 mod outage;
 mod pages;

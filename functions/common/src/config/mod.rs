@@ -12,10 +12,16 @@ use std::time::Duration;
 use redspin_core::KeySchema;
 use redspin_edge::SessionConfig;
 
+mod redis;
+
 /// Settings read once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// Sessions, throttles, devices and tasks (`redis_url`).
     pub redis_address: String,
+    /// The cache (users, pages, tags) when it has a Redis of its own
+    /// (`cache_redis_url`); `None`: it shares `redis_address`.
+    pub cache_redis_address: Option<String>,
     pub cookie_secure: bool,
     /// The admin token's SHA-256 digest; `None`: admin access disabled
     /// (no token, or one too short to be safe).
@@ -58,7 +64,7 @@ pub struct ConfigError {
     pub problem: &'static str,
 }
 
-fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
+pub(crate) fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
     ConfigError { name, problem }
 }
 
@@ -66,6 +72,8 @@ fn invalid(name: &'static str, problem: &'static str) -> ConfigError {
 /// manifest gives it; the rest are unset).
 pub const VARIABLES: &[&str] = &[
     "admin_token",
+    "cache_redis_password",
+    "cache_redis_url",
     "cookie_secure",
     "key_prefix",
     "login_address_max_failures",
@@ -129,14 +137,7 @@ impl Config {
     /// unset or empty).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| get(name).filter(|v| !v.is_empty());
-        let url = get("redis_url").unwrap_or_else(|| "redis://127.0.0.1:6379".into());
-        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-            return Err(invalid("redis_url", "is not a redis:// or rediss:// URL"));
-        }
-        let redis_address = match get("redis_password") {
-            Some(pw) => with_password(&url, &pw),
-            None => url,
-        };
+        let redis = redis::Addresses::from_lookup(&get)?;
         let cookie_secure = match get("cookie_secure").as_deref() {
             None | Some("true") => true,
             Some("false") => false,
@@ -172,7 +173,8 @@ impl Config {
             user_max_pending_tasks: n("user_max_pending_tasks", 100)?,
         };
         Ok(Self {
-            redis_address,
+            redis_address: redis.main,
+            cache_redis_address: redis.cache,
             cookie_secure,
             admin_digest,
             admin_problem,
@@ -206,23 +208,6 @@ impl Config {
     }
 }
 
-/// `redis://host:port` with `:password@` spliced in after the scheme.
-fn with_password(url: &str, password: &str) -> String {
-    let enc: String = password
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect();
-    match url.split_once("://") {
-        Some((scheme, rest)) => format!("{scheme}://:{enc}@{rest}"),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,25 +226,6 @@ mod tests {
             asked,
             VARIABLES.iter().map(|s| s.to_string()).collect::<Vec<_>>()
         );
-    }
-
-    #[test]
-    fn passwords_are_spliced_in_percent_encoded() {
-        for (url, pw, want) in [
-            (
-                "redis://127.0.0.1:6379",
-                "s3cret",
-                "redis://:s3cret@127.0.0.1:6379",
-            ),
-            (
-                "rediss://cache.example.com:6380/0",
-                "p@ss:w/rd",
-                "rediss://:p%40ss%3Aw%2Frd@cache.example.com:6380/0",
-            ),
-            ("not a url", "x", "not a url"),
-        ] {
-            assert_eq!(with_password(url, pw), want, "{url}");
-        }
     }
 
     fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
