@@ -20,6 +20,8 @@
 //! | `P:{q}:owned:O` | zset | ids of owner `O`'s unfinished tasks, scored by reservation time (ms) |
 //! | `P:{q}:owner:ID` | string | who enqueued job `ID` (`user:U`) |
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
+//! | `P:{q}:control` | hash | the queue's switches, read by every claim: `paused` (`1`), `rate` and `per_ms` (at most `rate` starts per `per_ms`), `concurrency` (most running at once, all workers together) |
+//! | `P:{q}:starts` | zset | recent claims (`time:id`, scored by Redis's clock, ms) while a rate limit is set; trimmed to its window, expires after it |
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
 //! | `P:cache:K` | string | a cached value |
 //! | `P:tags:T` | zset | full key names of the cache entries tagged `T`, scored by their expiry (ms) |
@@ -210,6 +212,14 @@ impl QueueKeys {
     }
     pub fn wake(&self) -> String {
         format!("{}:wake", self.base)
+    }
+    /// Pause and limits ([`crate::ops::QueueControl`]).
+    pub fn control(&self) -> String {
+        format!("{}:control", self.base)
+    }
+    /// The rate limit's window of recent claims.
+    pub fn starts(&self) -> String {
+        format!("{}:starts", self.base)
     }
     /// The ids of owner `owner`'s tasks not known to be finished, scored
     /// by when each was reserved (ms): the per-owner quota.

@@ -10,6 +10,7 @@
 //!   Cluster ([`Endpoint`]), self-reconnecting and cheap to clone.
 //! - [`client`]: the producer's and operator's [`QueueClient`]: enqueue,
 //!   replication check, status, stats, the dead set.
+//! - [`control`]: pause, resume and limits on a queue.
 //! - [`admin`]: the operator's view for the dashboard ([`Admin`]):
 //!   overview, workers and what they run, pages of the scheduled and dead
 //!   sets, a job by id (anything odd read back from Redis is shown as
@@ -36,6 +37,7 @@
 pub mod admin;
 pub mod client;
 pub mod connection;
+pub mod control;
 pub mod error;
 pub mod eviction;
 

@@ -4,6 +4,7 @@
 mod dashboard;
 mod dead;
 mod enqueue;
+mod queue;
 mod run;
 mod stats;
 mod status;
@@ -52,6 +53,9 @@ pub enum Cmd {
     /// Inspect, retry or purge the dead set.
     #[command(subcommand)]
     Dead(dead::DeadCmd),
+    /// Pause, resume or limit a queue.
+    #[command(subcommand)]
+    Queue(queue::QueueCmd),
     /// Serve the web dashboard (processes no jobs).
     Dashboard(dashboard::DashboardArgs),
 }
@@ -75,6 +79,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Stats(args) => stats::run(endpoint, schema, args).await,
         Cmd::Status(args) => status::run(endpoint, schema, args).await,
         Cmd::Dead(cmd) => dead::run(endpoint, schema, cmd).await,
+        Cmd::Queue(cmd) => queue::run(endpoint, schema, cmd).await,
         Cmd::Dashboard(args) => dashboard::run(endpoint, schema, args).await,
     }
 }

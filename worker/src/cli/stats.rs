@@ -35,8 +35,16 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: StatsArgs) -> any
     );
     for s in all {
         println!(
-            "{:<20} {:>9} {:>9} {:>10} {:>7} {:>7} {:>10} {:>9}",
-            s.queue, s.ready, s.scheduled, s.processing, s.dead, s.workers, s.done, s.retried
+            "{:<20} {:>9} {:>9} {:>10} {:>7} {:>7} {:>10} {:>9}{}",
+            s.queue,
+            s.ready,
+            s.scheduled,
+            s.processing,
+            s.dead,
+            s.workers,
+            s.done,
+            s.retried,
+            if s.paused { "  (paused)" } else { "" }
         );
     }
     Ok(())

@@ -4,7 +4,9 @@
 //!
 //! A claim or `BLMOVE` whose reply never arrives (a timeout, a dropped
 //! connection, Redis frozen) may still have moved envelopes into this
-//! worker's processing list. So after any fetch error, and every
+//! worker's processing list. A claim the queue's switches hold back (paused,
+//! at a limit) says how long to wait, and the loop waits rather than block
+//! on `BLMOVE`. So after any fetch error, and every
 //! `recovery_timeout` anyway, the loop reconciles that list with what it
 //! really holds ([`InFlight`]) and hands the rest back, atomically. It does
 //! so between claims, never beside one.
@@ -12,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redspin_core::ops::{Fetch, Fetched, Reconcile};
+use redspin_core::ops::{Claimed, Fetch, Fetched, Reconcile};
 use redspin_core::{QueueKeys, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
@@ -48,6 +50,11 @@ pub(crate) async fn run(
 }
 
 const FIRST_ERROR_DELAY: Duration = Duration::from_millis(50);
+/// How long a paused queue, or one at its concurrency limit, waits before
+/// it claims again: a resume or a freed slot is seen within this.
+const GATED_WAIT: Duration = Duration::from_millis(100);
+/// The longest wait between claims a rate limit may ask for.
+const MAX_GATED_WAIT: Duration = Duration::from_secs(1);
 
 /// One queue's fetch loop and what it keeps between rounds.
 struct Fetcher {
@@ -136,21 +143,40 @@ impl Fetcher {
     /// try rather than left in the processing list.
     async fn fetch(&mut self, max: usize) -> crate::Result<Vec<Fetched>> {
         let (shared, queue, worker) = (&self.shared, &self.queue, self.worker.as_str());
-        let fetched = claim(shared, queue, worker, max, self.carried.as_deref()).await?;
-        if !fetched.is_empty() || shared.stop.is_cancelled() {
-            self.carried = None;
-            return Ok(fetched);
+        let claimed = claim(shared, queue, worker, max, self.carried.as_deref()).await?;
+        self.carried = None;
+        if !claimed.jobs.is_empty() || shared.stop.is_cancelled() {
+            return Ok(claimed.jobs);
+        }
+        if claimed.wait_ms > 0 {
+            // Paused or at a limit: no BLMOVE, which would take a job the
+            // switches do not allow.
+            self.wait_gated(claimed.wait_ms).await;
+            return Ok(Vec::new());
         }
         let cmd = Fetch::blocking_move(queue, worker, BLOCK_SECS);
         let fetched = match self.blocking.command(&cmd).await? {
             Value::Nil => Vec::new(),
             v => {
+                // Claimed, or (paused or full meanwhile) handed back.
                 self.carried = Some(v.into_bytes("blmove")?);
-                claim(shared, queue, worker, max, self.carried.as_deref()).await?
+                claim(shared, queue, worker, max, self.carried.as_deref())
+                    .await?
+                    .jobs
             }
         };
         self.carried = None;
         Ok(fetched)
+    }
+
+    /// Waits `wait_ms` (at most [`MAX_GATED_WAIT`]) or until the worker
+    /// stops.
+    async fn wait_gated(&self, wait_ms: u64) {
+        let wait = Duration::from_millis(wait_ms).min(MAX_GATED_WAIT);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = self.shared.stop.cancelled() => {}
+        }
     }
 
     /// One task per claimed job, each with one of `permits`.
@@ -188,7 +214,7 @@ async fn claim(
     worker: &str,
     max: usize,
     blocked: Option<&[u8]>,
-) -> crate::Result<Vec<Fetched>> {
+) -> crate::Result<Claimed> {
     let op = Fetch {
         queue,
         worker,
@@ -196,6 +222,7 @@ async fn claim(
         now_ms: now_ms(),
         blocked,
         heartbeat_ttl_ms: ms(shared.config.heartbeat_ttl()),
+        gated_wait_ms: ms(GATED_WAIT),
     };
     Ok(shared.redis.run(&op).await?)
 }

@@ -137,10 +137,11 @@ async fn a_job_that_keeps_killing_workers_goes_dead() {
                 now_ms: 0,
                 blocked: None,
                 heartbeat_ttl_ms: 1,
+                gated_wait_ms: 100,
             })
             .await
             .unwrap();
-        assert_eq!(got.len(), 1);
+        assert_eq!(got.jobs.len(), 1);
         eventually(WAIT, "the ghost's heartbeat to lapse", || async {
             let live: bool = redis::cmd("EXISTS")
                 .arg(q.heartbeat(&ghost))

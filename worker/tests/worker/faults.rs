@@ -136,10 +136,11 @@ async fn a_claim_registers_the_worker_again() {
             now_ms: 0,
             blocked: None,
             heartbeat_ttl_ms: 60_000,
+            gated_wait_ms: 100,
         })
         .await
         .unwrap();
-    assert!(got.is_empty());
+    assert!(got.jobs.is_empty());
     let member: bool = redis::cmd("SISMEMBER")
         .arg(q.workers())
         .arg("w-gone")

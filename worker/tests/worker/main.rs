@@ -8,6 +8,7 @@ mod common;
 mod chaos;
 mod cli;
 mod cluster;
+mod control;
 mod crash;
 mod dead_set;
 mod delay;

@@ -2,6 +2,7 @@
 //! its reply, so every client runs the same protocol.
 
 mod ack;
+mod control;
 mod dead;
 mod enqueue;
 mod fetch;
@@ -15,9 +16,10 @@ mod stats;
 mod status;
 
 pub use ack::Ack;
+pub use control::{GetControl, Limits, QueueControl, SetControl};
 pub use dead::{DeadEntry, ListDead, PurgeDead, Revive};
 pub use enqueue::Enqueue;
-pub use fetch::{Fetch, Fetched};
+pub use fetch::{Claimed, Fetch, Fetched};
 pub use heartbeat::{Heartbeat, WorkerInfo};
 pub use promote::{Promote, Promoted};
 pub use reap::{Reap, Reaped, Requeue};
