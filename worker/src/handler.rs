@@ -52,10 +52,21 @@ pub struct JobContext {
 pub type HandlerResult = Result<(), HandlerError>;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send + 'static>>;
 
+/// How long an attempt may run unless its job says otherwise
+/// (`timeout_ms`) or its handler does ([`Handler::timeout`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Runs jobs of one type. Closures `Fn(JobContext) -> impl Future` are
 /// handlers too.
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, ctx: JobContext) -> HandlerFuture;
+
+    /// How long one attempt may run when the job does not say
+    /// (`timeout_ms`): then it is aborted and fails, "timed out after MS
+    /// ms", retried as any failure.
+    fn timeout(&self) -> Duration {
+        DEFAULT_TIMEOUT
+    }
 }
 
 impl<F, Fut> Handler for F
@@ -65,6 +76,21 @@ where
 {
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         Box::pin(self(ctx))
+    }
+}
+
+/// A handler with its own default timeout ([`Handler::timeout`]).
+pub struct WithTimeout<H> {
+    pub handler: H,
+    pub timeout: Duration,
+}
+
+impl<H: Handler> Handler for WithTimeout<H> {
+    fn handle(&self, ctx: JobContext) -> HandlerFuture {
+        self.handler.handle(ctx)
+    }
+    fn timeout(&self) -> Duration {
+        self.timeout
     }
 }
 

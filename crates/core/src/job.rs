@@ -13,6 +13,10 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 pub const MAX_MAX_ATTEMPTS: u32 = 100;
 /// Longest job type name.
 pub const MAX_TYPE_LEN: usize = 128;
+/// Longest run time a job may ask for (`timeout_ms`): one day.
+pub const MAX_TIMEOUT_MS: u64 = 24 * 3600 * 1000;
+/// Longest unique key (bytes).
+pub const MAX_UNIQUE_KEY_LEN: usize = 200;
 
 /// A job as stored in Redis (JSON). Envelopes are immutable while queued:
 /// every state change writes a new envelope (the lists are matched by exact
@@ -41,6 +45,9 @@ pub struct Job {
     pub run_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// How long one attempt may run (ms); `None`: the handler's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 fn default_max_attempts() -> u32 {
@@ -54,6 +61,11 @@ pub struct NewJob {
     pub payload: Json,
     pub delay_ms: u64,
     pub max_attempts: Option<u32>,
+    /// How long one attempt may run (ms); `None`: the handler's default.
+    pub timeout_ms: Option<u64>,
+    /// While a job with this key is unfinished in the queue, enqueueing
+    /// another creates nothing ([`crate::ops::Enqueue`]).
+    pub unique_key: Option<String>,
 }
 
 impl NewJob {
@@ -63,7 +75,19 @@ impl NewJob {
             payload,
             delay_ms: 0,
             max_attempts: None,
+            timeout_ms: None,
+            unique_key: None,
         }
+    }
+
+    pub fn timeout_ms(mut self, ms: u64) -> Self {
+        self.timeout_ms = Some(ms);
+        self
+    }
+
+    pub fn unique_key(mut self, key: impl Into<String>) -> Self {
+        self.unique_key = Some(key.into());
+        self
     }
 
     pub fn delay_ms(mut self, ms: u64) -> Self {
@@ -85,6 +109,16 @@ impl NewJob {
             return Err(CoreError::InvalidJob(format!(
                 "max_attempts must be between 1 and {MAX_MAX_ATTEMPTS}, got {max_attempts}"
             )));
+        }
+        if let Some(t) = self.timeout_ms {
+            if !(1..=MAX_TIMEOUT_MS).contains(&t) {
+                return Err(CoreError::InvalidJob(format!(
+                    "timeout_ms must be between 1 and {MAX_TIMEOUT_MS} (a day), got {t}"
+                )));
+            }
+        }
+        if let Some(k) = &self.unique_key {
+            validate_unique_key(k)?;
         }
         if self.delay_ms > MAX_DELAY_MS {
             return Err(CoreError::InvalidJob(format!(
@@ -109,6 +143,7 @@ impl NewJob {
             enqueued_at: now_ms,
             run_at: now_ms.saturating_add(self.delay_ms),
             last_error: None,
+            timeout_ms: self.timeout_ms,
         })
     }
 }
@@ -118,6 +153,16 @@ pub fn validate_type(kind: &str) -> Result<(), CoreError> {
     if kind.is_empty() || kind.len() > MAX_TYPE_LEN || !kind.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(CoreError::InvalidJob(format!(
             "type must be 1 to {MAX_TYPE_LEN} printable characters without spaces, got {kind:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Unique keys are 1 to 200 bytes without control characters.
+pub fn validate_unique_key(key: &str) -> Result<(), CoreError> {
+    if key.is_empty() || key.len() > MAX_UNIQUE_KEY_LEN || key.chars().any(char::is_control) {
+        return Err(CoreError::InvalidJob(format!(
+            "unique_key must be 1 to {MAX_UNIQUE_KEY_LEN} bytes without control characters"
         )));
     }
     Ok(())
@@ -183,6 +228,8 @@ pub enum JobState {
     Failed,
     /// Failed for good; kept in the dead set.
     Dead,
+    /// Stopped by an operator or its owner: removed, never run again.
+    Cancelled,
 }
 
 impl JobState {
@@ -194,7 +241,13 @@ impl JobState {
             Self::Done => "done",
             Self::Failed => "failed",
             Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
         }
+    }
+
+    /// Done, dead or cancelled: nothing more will happen to it.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Done | Self::Dead | Self::Cancelled)
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -205,6 +258,7 @@ impl JobState {
             "done" => Self::Done,
             "failed" => Self::Failed,
             "dead" => Self::Dead,
+            "cancelled" => Self::Cancelled,
             _ => return None,
         })
     }
@@ -234,6 +288,22 @@ mod tests {
             (NewJob::new("x", json!(null)).max_attempts(0), false),
             (NewJob::new("x", json!(null)).max_attempts(101), false),
             (NewJob::new("x", json!(null)).max_attempts(100), true),
+            (NewJob::new("x", json!(null)).timeout_ms(0), false),
+            (
+                NewJob::new("x", json!(null)).timeout_ms(MAX_TIMEOUT_MS),
+                true,
+            ),
+            (
+                NewJob::new("x", json!(null)).timeout_ms(MAX_TIMEOUT_MS + 1),
+                false,
+            ),
+            (NewJob::new("x", json!(null)).unique_key("k:1"), true),
+            (NewJob::new("x", json!(null)).unique_key(""), false),
+            (
+                NewJob::new("x", json!(null)).unique_key("a".repeat(201)),
+                false,
+            ),
+            (NewJob::new("x", json!(null)).unique_key("a\nb"), false),
         ];
         for (new, ok) in cases {
             assert_eq!(new.clone().into_job(id, 1).is_ok(), ok, "{new:?}");
@@ -295,6 +365,7 @@ mod tests {
             JobState::Done,
             JobState::Failed,
             JobState::Dead,
+            JobState::Cancelled,
         ] {
             assert_eq!(JobState::parse(s.as_str()), Some(s));
         }

@@ -20,6 +20,8 @@
 //! | `P:{q}:owned:O` | zset | ids of owner `O`'s unfinished tasks, scored by reservation time (ms) |
 //! | `P:{q}:owner:ID` | string | who enqueued job `ID` (`user:U`) |
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
+//! | `P:{q}:unique:K` | string | the id of the job holding unique key `K`; free once that job is done, dead or cancelled (deleted then), expires 30 days after its due time |
+//! | `P:{q}:cancel` | channel | ids of running jobs cancelled: their worker aborts them |
 //! | `P:{q}:control` | hash | the queue's switches, read by every claim: `paused` (`1`), `rate` and `per_ms` (at most `rate` starts per `per_ms`), `concurrency` (most running at once, all workers together) |
 //! | `P:{q}:starts` | zset | recent claims (`time:id`, scored by Redis's clock, ms) while a rate limit is set; trimmed to its window, expires after it |
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
@@ -212,6 +214,14 @@ impl QueueKeys {
     }
     pub fn wake(&self) -> String {
         format!("{}:wake", self.base)
+    }
+    /// Who holds unique key `key` ([`crate::ops::Enqueue`]).
+    pub fn unique(&self, key: &str) -> String {
+        format!("{}:unique:{}", self.base, key)
+    }
+    /// Where cancels of running jobs are published.
+    pub fn cancel(&self) -> String {
+        format!("{}:cancel", self.base)
     }
     /// Pause and limits ([`crate::ops::QueueControl`]).
     pub fn control(&self) -> String {

@@ -2,8 +2,8 @@
 //! Same scripts and key schema as the worker (`redspin-core`), so a job a
 //! component enqueues is one the worker runs.
 
-use redspin_core::ops::{Enqueue, GetStatus, JobStatus};
-use redspin_core::{Job, JobState, KeySchema, NewJob, QueueKeys};
+use redspin_core::ops::{Cancel, Cancelled, Enqueue, GetStatus, JobStatus};
+use redspin_core::{Job, KeySchema, NewJob, QueueKeys};
 
 use crate::{now_ms, run, EdgeError, Redis};
 
@@ -19,13 +19,13 @@ pub struct Tasks<R> {
     queue: QueueKeys,
 }
 
-/// What enqueueing answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Enqueued {
-    pub id: String,
-    /// `Queued` (runs now) or `Scheduled` (runs at its due time).
-    pub state: JobState,
-}
+/// What enqueueing answered: the new job (`Queued` or `Scheduled`), or
+/// with `duplicate` the unfinished one holding its unique key.
+pub use redspin_core::ops::Enqueued;
+
+/// How long a cancelled job's status stays readable: the worker's default
+/// status retention.
+const CANCELLED_RETENTION_SECS: u64 = 24 * 3600;
 
 impl<R: Redis> Tasks<R> {
     /// The queue `queue` (see `redspin_core::keys` for valid names).
@@ -41,21 +41,34 @@ impl<R: Redis> Tasks<R> {
     /// Redis is asked.
     pub async fn enqueue(&self, job: NewJob) -> Result<Enqueued, EdgeError> {
         let now = now_ms();
+        let unique = job.unique_key.clone();
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
-        self.push(job, now).await
+        self.push(job, unique.as_deref(), now).await
     }
 
-    async fn push(&self, job: Job, now: u64) -> Result<Enqueued, EdgeError> {
-        let state = run(
+    async fn push(&self, job: Job, unique: Option<&str>, now: u64) -> Result<Enqueued, EdgeError> {
+        run(
             &self.redis,
             &Enqueue {
                 queue: &self.queue,
                 job: &job,
                 now_ms: now,
+                unique,
             },
         )
-        .await?;
-        Ok(Enqueued { id: job.id, state })
+        .await
+    }
+
+    /// Cancels job `id` ([`Cancel`]): removed if waiting, aborted by its
+    /// worker if running, never retried; it frees its owner's quota.
+    pub async fn cancel(&self, id: &str) -> Result<Cancelled, EdgeError> {
+        let op = Cancel {
+            queue: &self.queue,
+            id,
+            now_ms: now_ms(),
+            retention_secs: CANCELLED_RETENTION_SECS,
+        };
+        run(&self.redis, &op).await
     }
 
     /// Enqueues `job` for `owner` (`user:ID`) unless the owner already has
@@ -69,6 +82,9 @@ impl<R: Redis> Tasks<R> {
         max_unfinished: u64,
     ) -> Result<Option<Enqueued>, EdgeError> {
         let now = now_ms();
+        // An owner's unique keys are its own: no one else's job can hold
+        // (or reveal) them.
+        let unique = job.unique_key.as_ref().map(|k| format!("{owner}:{k}"));
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
         // Kept past the due time, for the worker's status retention.
         let keep_ms = job.run_at.saturating_sub(now) + OWNER_RECORD_MS;
@@ -95,7 +111,17 @@ impl<R: Redis> Tasks<R> {
         {
             return Ok(None);
         }
-        self.push(job, now).await.map(Some)
+        let reserved_id = job.id.clone();
+        let enqueued = self.push(job, unique.as_deref(), now).await?;
+        if enqueued.duplicate {
+            // Nothing was created: the reservation goes (best effort: it
+            // lapses after the grace anyway).
+            let free = redspin_core::Command::new("ZREM")
+                .arg(self.queue.owned(owner))
+                .arg(&reserved_id);
+            let _ = self.redis.execute(&free).await;
+        }
+        Ok(Some(enqueued))
     }
 
     /// Who enqueued job `id` with [`enqueue_owned`](Self::enqueue_owned).

@@ -3,7 +3,8 @@
 
 use redis::AsyncCommands;
 use redspin_core::ops::{
-    DeadEntry, Enqueue, GetStatus, JobStatus, ListDead, PurgeDead, QueueStats, Revive, Stats,
+    Cancel, Cancelled, DeadEntry, Enqueue, GetStatus, JobStatus, ListDead, PurgeDead, QueueStats,
+    Revive, Stats,
 };
 use redspin_core::{keys::DEFAULT_QUEUE, Job, JobState, KeySchema, NewJob};
 
@@ -50,20 +51,48 @@ impl QueueClient {
         &self.schema
     }
 
-    /// Enqueues a job; returns its envelope and initial state.
+    /// Enqueues a job; returns its envelope and initial state. With a
+    /// unique key held by an unfinished job, creates nothing and fails
+    /// with [`QueueError::Duplicate`] naming that job.
     pub async fn enqueue(&self, queue: &str, new: NewJob) -> Result<(Job, JobState)> {
         let q = self.schema.queue(queue)?;
         let now = now_ms();
+        let unique = new.unique_key.clone();
         let job = new.into_job(uuid::Uuid::new_v4(), now)?;
-        let state = self
+        let done = self
             .conn
             .run(&Enqueue {
                 queue: &q,
                 job: &job,
                 now_ms: now,
+                unique: unique.as_deref(),
             })
             .await?;
-        Ok((job, state))
+        if done.duplicate {
+            return Err(QueueError::Duplicate {
+                id: done.id,
+                state: done.state,
+            });
+        }
+        Ok((job, done.state))
+    }
+
+    /// Cancels job `id` ([`Cancel`]); `retention` is how long its status
+    /// stays readable.
+    pub async fn cancel(
+        &self,
+        queue: &str,
+        id: &str,
+        retention: std::time::Duration,
+    ) -> Result<Cancelled> {
+        let q = self.schema.queue(queue)?;
+        let op = Cancel {
+            queue: &q,
+            id,
+            now_ms: now_ms(),
+            retention_secs: retention.as_secs(),
+        };
+        self.conn.run(&op).await
     }
 
     /// Waits until `replicas` replicas hold every write this client made so

@@ -12,6 +12,12 @@ pub enum QueueError {
     #[error(transparent)]
     Core(#[from] redspin_core::CoreError),
 
+    #[error("job {id} holds this unique key and is {}: nothing was enqueued", state.as_str())]
+    Duplicate {
+        id: String,
+        state: redspin_core::JobState,
+    },
+
     #[error("invalid configuration: {0}")]
     Config(String),
 

@@ -4,6 +4,7 @@
 //! only; the admin any type the worker knows, and every task.
 
 use http::Method;
+use redspin_core::ops::Cancelled;
 use redspin_core::NewJob;
 use redspin_edge::{EdgeError, Tasks};
 
@@ -24,7 +25,8 @@ pub async fn handle(ctx: Ctx) -> Response {
         (&Method::POST, ["tasks"]) => create(ctx).await,
         (_, ["tasks"]) => Err(api::method_not_allowed("POST")),
         (&Method::GET, ["tasks", id]) => status(ctx, id).await,
-        (_, ["tasks", _]) => Err(api::method_not_allowed("GET")),
+        (&Method::DELETE, ["tasks", id]) => cancel(ctx, id).await,
+        (_, ["tasks", _]) => Err(api::method_not_allowed("GET, DELETE")),
         _ => Err(api::not_found()),
     });
     // Session and task data: never kept by a browser or a shared cache.
@@ -49,6 +51,8 @@ async fn create(ctx: &Ctx) -> ApiResult {
     if let Some(n) = body.max_attempts {
         job = job.max_attempts(n);
     }
+    job.timeout_ms = body.timeout_ms;
+    job.unique_key = body.unique_key;
     // The core's judgement, the one the worker applies: what is accepted
     // here runs there.
     job.check()
@@ -62,6 +66,11 @@ async fn create(ctx: &Ctx) -> ApiResult {
         }
     };
     match enqueued {
+        Ok(Some(done)) if done.duplicate => {
+            let mut resp = json(200, &done);
+            set_header(&mut resp, "location", format!("/tasks/{}", done.id));
+            Ok(resp)
+        }
         Ok(Some(done)) => {
             let mut resp = json(
                 202,
@@ -93,24 +102,55 @@ fn owner(user: i64) -> String {
     format!("user:{user}")
 }
 
-async fn status(ctx: &Ctx, id: &str) -> ApiResult {
+/// The queue, once the asker may see task `id`: the admin any, a user
+/// their own only (anyone else's is as good as absent: 404).
+async fn visible<'a>(
+    ctx: &'a Ctx,
+    id: &str,
+) -> Result<Tasks<&'a redspin_edge::SpinRedis>, ApiError> {
     let who = principal::require(ctx).await?;
     let valid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
     if !valid {
         return Err(ApiError::bad_request("task id must be a UUID"));
     }
     let tasks = tasks(ctx).await?;
-    let not_found = || ApiError::new(404, format!("task {id} not found"));
-    // A user sees their own tasks only; anyone else's is as good as absent.
     if let Principal::User { id: user } = who {
         let owned = tasks
             .owner(id)
             .await
             .map_err(|e| ApiError::unavailable("queue", &e))?;
         if owned != Some(owner(user)) {
-            return Err(not_found());
+            return Err(not_found(id));
         }
     }
+    Ok(tasks)
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::new(404, format!("task {id} not found"))
+}
+
+/// `DELETE /tasks/:id`: 204 once cancelled; 409 when already finished.
+async fn cancel(ctx: &Ctx, id: &str) -> ApiResult {
+    let tasks = visible(ctx, id).await?;
+    match tasks.cancel(id).await {
+        Ok(Cancelled::Was(_)) => {
+            let mut resp = http::Response::new(Vec::new());
+            *resp.status_mut() = http::StatusCode::NO_CONTENT;
+            Ok(resp)
+        }
+        Ok(Cancelled::Finished(state)) => Err(ApiError::new(
+            409,
+            format!("task {id} is already {}", state.as_str()),
+        )),
+        Ok(Cancelled::Unknown) => Err(not_found(id)),
+        Err(e) => Err(ApiError::unavailable("queue", &e)),
+    }
+}
+
+async fn status(ctx: &Ctx, id: &str) -> ApiResult {
+    let tasks = visible(ctx, id).await?;
+    let not_found = || not_found(id);
     match tasks.status(id).await {
         Ok(Some(s)) => Ok(json(200, &s)),
         Ok(None) => Err(not_found()),

@@ -142,6 +142,10 @@ pub struct NewTask {
     pub payload: serde_json::Value,
     pub delay_ms: Option<u64>,
     pub max_attempts: Option<u32>,
+    /// Longest one attempt may run (ms).
+    pub timeout_ms: Option<u64>,
+    /// At most one unfinished task with this key ([`redspin_core::NewJob`]).
+    pub unique_key: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The `redspin-worker` command line. Each subcommand lives in its own file;
 //! `main` only parses and calls [`dispatch`].
 
+mod cancel;
 mod dashboard;
 mod dead;
 mod enqueue;
@@ -48,6 +49,8 @@ pub enum Cmd {
     Enqueue(enqueue::EnqueueArgs),
     /// Show ready, scheduled, processing, dead and done counts per queue.
     Stats(stats::StatsArgs),
+    /// Cancel a job: removed if waiting, aborted if running, never retried.
+    Cancel(cancel::CancelArgs),
     /// Show one job's status.
     Status(status::StatusArgs),
     /// Inspect, retry or purge the dead set.
@@ -77,6 +80,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Run(args) => run::run(endpoint, schema, args).await,
         Cmd::Enqueue(args) => enqueue::run(endpoint, schema, args).await,
         Cmd::Stats(args) => stats::run(endpoint, schema, args).await,
+        Cmd::Cancel(args) => cancel::run(endpoint, schema, args).await,
         Cmd::Status(args) => status::run(endpoint, schema, args).await,
         Cmd::Dead(cmd) => dead::run(endpoint, schema, cmd).await,
         Cmd::Queue(cmd) => queue::run(endpoint, schema, cmd).await,

@@ -35,6 +35,9 @@ impl Invalidate {
 }
 
 impl Handler for Invalidate {
+    fn timeout(&self) -> std::time::Duration {
+        Self::TIMEOUT
+    }
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         let cache = self.cache.clone();
         Box::pin(async move {
@@ -71,6 +74,11 @@ impl Handler for Invalidate {
             Ok(())
         })
     }
+}
+
+impl Invalidate {
+    /// An attempt's default time limit: a large tag takes a while.
+    pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 }
 
 fn retry(e: redis::RedisError) -> HandlerError {

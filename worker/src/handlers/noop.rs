@@ -10,4 +10,7 @@ impl Handler for Noop {
     fn handle(&self, _ctx: JobContext) -> HandlerFuture {
         Box::pin(std::future::ready(Ok(())))
     }
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(30)
+    }
 }

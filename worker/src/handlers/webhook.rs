@@ -100,7 +100,13 @@ pub enum Outcome {
     Fail,
 }
 
+/// An attempt's default time limit (the job's `timeout_ms` overrides it).
+pub const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Handler for Webhook {
+    fn timeout(&self) -> Duration {
+        JOB_TIMEOUT
+    }
     fn handle(&self, ctx: JobContext) -> HandlerFuture {
         let client = self.client.clone();
         let allow_private = self.allow_private;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use redspin_core::error::Chain;
-use redspin_core::ops::{Bury, Retry};
+use redspin_core::ops::{Bury, Discard, Retry};
 use redspin_core::{Backoff, Job, QueueKeys};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
@@ -34,8 +34,10 @@ pub(crate) async fn run(
             return bury(&shared, &queue, &raw, keep).await;
         }
     };
-    let Some(outcome) = attempt(&shared, &queue, &job, handler).await else {
-        return; // Hard stop: left in the processing list, handed back.
+    let outcome = match attempt(&shared, &queue, &job, handler).await {
+        Ran::Finished(outcome) => outcome,
+        Ran::Stopped => return, // Left in the processing list, handed back.
+        Ran::Cancelled => return discard(&shared, &queue, &raw, &job).await,
     };
     let jitter = rand::random::<f64>();
     let label = Metrics::label(queue.name());
@@ -98,27 +100,47 @@ fn admit<H>(raw: &[u8], lost: u32, handler: impl FnOnce(&str) -> Option<H>) -> A
     }
 }
 
-/// Runs the handler (a panic is a failed attempt) and times it; `None`
-/// when the grace period ended first (the handler is cancelled).
-async fn attempt(
-    shared: &Shared,
-    queue: &QueueKeys,
-    job: &Job,
-    handler: Arc<dyn Handler>,
-) -> Option<Result<(), HandlerError>> {
+/// How an attempt ended.
+enum Ran {
+    /// The handler returned (a panic or a timeout is a failure).
+    Finished(Result<(), HandlerError>),
+    /// The job was cancelled: its handler was aborted.
+    Cancelled,
+    /// The grace period ended first: the handler was aborted.
+    Stopped,
+}
+
+/// Runs the handler within its time limit (the job's `timeout_ms`, else
+/// the handler's default) and times it; aborts it when the job is
+/// cancelled or the worker's grace period ends.
+async fn attempt(shared: &Shared, queue: &QueueKeys, job: &Job, handler: Arc<dyn Handler>) -> Ran {
+    let limit = job
+        .timeout_ms
+        .map(Duration::from_millis)
+        .unwrap_or_else(|| handler.timeout());
     let ctx = JobContext {
         job: Arc::new(job.clone()),
         queue: queue.name().into(),
         redis: shared.redis.clone(),
         schema: shared.config.schema.clone(),
     };
+    let entered = shared.running.enter(queue.name(), &job.id);
     let started = Instant::now();
     let mut task = tokio::spawn(handler.handle(ctx));
     let joined = tokio::select! {
         r = &mut task => r,
+        _ = tokio::time::sleep(limit) => {
+            task.abort();
+            let error = format!("timed out after {} ms", ms(limit));
+            return Ran::Finished(Err(HandlerError::retry(error)));
+        }
+        _ = entered.token.cancelled() => {
+            task.abort();
+            return Ran::Cancelled;
+        }
         _ = shared.hard.cancelled() => {
             task.abort();
-            return None;
+            return Ran::Stopped;
         }
     };
     shared
@@ -126,7 +148,7 @@ async fn attempt(
         .latency
         .get_or_create(&Metrics::label(queue.name()))
         .observe(started.elapsed().as_secs_f64());
-    Some(match joined {
+    Ran::Finished(match joined {
         Ok(r) => r,
         Err(e) if e.is_panic() => Err(HandlerError::retry(format!(
             "handler panicked: {}",
@@ -134,6 +156,17 @@ async fn attempt(
         ))),
         Err(e) => Err(HandlerError::retry(format!("handler task failed: {e}"))),
     })
+}
+
+/// A cancelled job leaves the processing list; it is never retried.
+async fn discard(shared: &Shared, queue: &QueueKeys, raw: &[u8], job: &Job) {
+    tracing::info!(queue = queue.name(), id = %job.id, kind = %job.kind, "job cancelled; its handler was aborted");
+    let op = Discard {
+        queue,
+        worker: &shared.config.worker_id,
+        raw,
+    };
+    persist(shared, "discard", &op).await;
 }
 
 /// What an attempt's outcome means for the job.
@@ -219,6 +252,7 @@ fn malformed(raw: &[u8], error: &str) -> Job {
         last_error: Some(redspin_core::job::truncate_error(&format!(
             "malformed envelope: {error}"
         ))),
+        timeout_ms: None,
     }
 }
 

@@ -51,6 +51,7 @@ pub(super) async fn start(
         metrics,
         stop: CancellationToken::new(),
         hard: CancellationToken::new(),
+        running: Default::default(),
     });
     register(&shared, &queues).await?;
     let c = &shared.config;

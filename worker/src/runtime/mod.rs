@@ -13,6 +13,7 @@ mod inflight;
 mod lifecycle;
 mod liveness;
 mod promote;
+mod running;
 mod wake;
 
 use std::time::Duration;
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     pub stop: CancellationToken,
     /// The grace period is over: cancel running handlers.
     pub hard: CancellationToken,
+    /// The jobs running here, to abort the cancelled ones.
+    pub running: running::Running,
 }
 
 /// A configured worker, ready to [`run`](Worker::run).

@@ -183,6 +183,7 @@ pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_c
         enqueued_at: now,
         run_at: now,
         last_error: None,
+        timeout_ms: None,
     };
     let q = client.schema().queue(queue).unwrap();
     client
@@ -191,6 +192,7 @@ pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_c
             queue: &q,
             job: &job,
             now_ms: now,
+            unique: None,
         })
         .await
         .unwrap();

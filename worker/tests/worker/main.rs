@@ -5,6 +5,7 @@
 
 mod common;
 
+mod cancel;
 mod chaos;
 mod cli;
 mod cluster;

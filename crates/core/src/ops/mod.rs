@@ -2,6 +2,7 @@
 //! its reply, so every client runs the same protocol.
 
 mod ack;
+mod cancel;
 mod control;
 mod dead;
 mod enqueue;
@@ -16,9 +17,10 @@ mod stats;
 mod status;
 
 pub use ack::Ack;
+pub use cancel::{Cancel, Cancelled, Discard};
 pub use control::{GetControl, Limits, QueueControl, SetControl};
 pub use dead::{DeadEntry, ListDead, PurgeDead, Revive};
-pub use enqueue::Enqueue;
+pub use enqueue::{Enqueue, Enqueued, UNIQUE_HOLD_MS};
 pub use fetch::{Claimed, Fetch, Fetched};
 pub use heartbeat::{Heartbeat, WorkerInfo};
 pub use promote::{Promote, Promoted};

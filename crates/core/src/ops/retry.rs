@@ -99,6 +99,8 @@ impl Op for Bury<'_> {
                 super::MINUTE_TTL_SECS.into(),
                 self.limit.max_jobs.max(1).into(),
                 self.limit.max_age_ms.into(),
+                q.base().into(),
+                self.keep.id.as_str().into(),
             ],
         })
     }

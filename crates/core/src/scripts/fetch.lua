@@ -12,6 +12,7 @@
 -- others; when the switches allow none it goes back to the ready list's
 -- head), ARGV[5] worker id, ARGV[6] heartbeat time to live (ms),
 -- ARGV[7] how long a paused or full queue asks the worker to wait (ms)
+-- A job cancelled while queued (its status says so) is dropped, not run.
 -- Returns {wait, envelope, lost, envelope, lost, ...}: wait is 0, or how
 -- long (ms) before claiming again may succeed when the switches allowed
 -- fewer than N; lost counts the times a job was recovered from a dead
@@ -59,8 +60,14 @@ local function claim(envelope)
   if ok and type(job) == 'table' and type(job.id) == 'string' then
     id = job.id
     local key = ARGV[3] .. ':job:' .. id
+    local status = redis.call('HMGET', key, 'state', 'lost')
+    if status[1] == 'cancelled' then
+      -- Cancelled while queued: dropped here, never run.
+      redis.call('LREM', KEYS[2], -1, envelope)
+      return
+    end
     redis.call('HSET', key, 'state', 'running', 'updated_at', ARGV[2])
-    lost = tonumber(redis.call('HGET', key, 'lost') or '0') or 0
+    lost = tonumber(status[2] or '0') or 0
   end
   if rate then
     redis.call('ZADD', KEYS[6], now, now .. ':' .. id .. ':' .. #out)

@@ -58,6 +58,8 @@ script!(RETRY, "retry");
 script!(BURY, "bury");
 script!(REAP, "reap");
 script!(REQUEUE, "requeue");
+script!(CANCEL, "cancel");
+script!(DISCARD, "discard");
 script!(REVIVE, "revive");
 script!(STATS, "stats");
 script!(HEARTBEAT, "heartbeat");

@@ -8,6 +8,9 @@
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0
 end
+if redis.call('HGET', KEYS[3], 'state') == 'cancelled' then
+  return 1 -- cancelled while it ran: never retried
+end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('HSET', KEYS[3], 'state', 'failed', 'attempts', ARGV[5], 'last_error', ARGV[6],
   'run_at', ARGV[3], 'updated_at', ARGV[4])

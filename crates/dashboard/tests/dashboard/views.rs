@@ -230,11 +230,13 @@ async fn a_payload_the_worker_will_refuse_is_flagged() {
         enqueued_at: now,
         run_at: now + 600_000,
         last_error: None,
+        timeout_ms: None,
     };
     let op = redspin_core::ops::Enqueue {
         queue: &q,
         job: &job,
         now_ms: now,
+        unique: None,
     };
     dash.client.connection().run(&op).await.unwrap();
     let cookie = dash.sign_in().await;

@@ -7,7 +7,7 @@
 -- ARGV[6]: the queue's base key `P:{q}`; ARGV[7]: grace (ms)
 -- The status hashes `P:{q}:job:ID` are derived from ARGV[6]: they share the
 -- queue's hash tag `{q}` with KEYS[1], so they are in the same slot.
--- A task counts until its status says done or dead; one with no status
+-- A task counts until its status says done, dead or cancelled; one with no status
 -- yet counts for `grace` (its enqueue is in flight), then not (it expired
 -- or its enqueue failed).
 -- Returns 1 when reserved, 0 when the owner has too many unfinished tasks.
@@ -17,7 +17,7 @@ local live = 0
 for i = 1, #ids, 2 do
   local id, at = ids[i], tonumber(ids[i + 1]) or 0
   local state = redis.call('HGET', ARGV[6] .. ':job:' .. id, 'state')
-  if state == 'done' or state == 'dead' or (not state and now - at > grace) then
+  if state == 'done' or state == 'dead' or state == 'cancelled' or (not state and now - at > grace) then
     redis.call('ZREM', KEYS[1], id)
   else
     live = live + 1

@@ -40,7 +40,7 @@ impl Admin {
             },
             Running => (self.in_processing(q, &s.id).await?, None),
             Queued => (self.in_ready(q, &s.id).await?, None),
-            Done => (None, None),
+            Done | Cancelled => (None, None),
         })
     }
 
