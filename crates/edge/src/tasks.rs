@@ -109,7 +109,12 @@ impl<R: Redis> Tasks<R> {
             .and_then(|v| v.as_i64("reserve").ok())
             != Some(1)
         {
-            return Ok(None);
+            // At the quota, a duplicate still answers with its holder:
+            // it would create nothing.
+            return match unique {
+                Some(key) => self.holder(&key).await,
+                None => Ok(None),
+            };
         }
         let reserved_id = job.id.clone();
         let enqueued = self.push(job, unique.as_deref(), now).await?;
@@ -122,6 +127,24 @@ impl<R: Redis> Tasks<R> {
             let _ = self.redis.execute(&free).await;
         }
         Ok(Some(enqueued))
+    }
+
+    /// The unfinished job holding unique key `key`, if any.
+    async fn holder(&self, key: &str) -> Result<Option<Enqueued>, EdgeError> {
+        let get = redspin_core::Command::new("GET").arg(self.queue.unique(key));
+        let reply = self.redis.execute(&get).await?;
+        let Some(id) = crate::redis::optional_bytes(reply, "unique")? else {
+            return Ok(None);
+        };
+        let id = String::from_utf8_lossy(&id).into_owned();
+        Ok(match self.status(&id).await? {
+            Some(s) if !s.state.is_finished() => Some(Enqueued {
+                id,
+                state: s.state,
+                duplicate: true,
+            }),
+            _ => None,
+        })
     }
 
     /// Who enqueued job `id` with [`enqueue_owned`](Self::enqueue_owned).

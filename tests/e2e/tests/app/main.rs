@@ -8,6 +8,7 @@ mod hosts;
 
 mod bad_input;
 mod cache_redis;
+mod cancel;
 mod config;
 mod outage;
 mod pages;
