@@ -22,6 +22,9 @@
 //! | `P:{q}:wake` | channel | published when a job becomes the earliest scheduled |
 //! | `P:{q}:unique:K` | string | the id of the job holding unique key `K`; free once that job is done, dead or cancelled (deleted then), expires 30 days after its due time |
 //! | `P:{q}:cancel` | channel | ids of running jobs cancelled: their worker aborts them |
+//! | `P:{q}:schedule:N` | hash | schedule `N`: `def` (JSON: cron, tz, type, payload, max_attempts), `next_run_at`, `last_run_at` (ms) |
+//! | `P:{q}:schedules-due` | zset | the queue's schedule names, scored by their next tick (ms); read by the promoters |
+//! | `P:schedules` | hash | every schedule's name and its queue (names are unique across queues) |
 //! | `P:{q}:control` | hash | the queue's switches, read by every claim: `paused` (`1`), `rate` and `per_ms` (at most `rate` starts per `per_ms`), `concurrency` (most running at once, all workers together) |
 //! | `P:{q}:starts` | zset | recent claims (`time:id`, scored by Redis's clock, ms) while a rate limit is set; trimmed to its window, expires after it |
 //! | `P:queues` | set | every queue name ever used (for `stats`) |
@@ -90,6 +93,10 @@ impl KeySchema {
     /// The set of every queue name in use.
     pub fn queues(&self) -> String {
         format!("{}:queues", self.prefix)
+    }
+    /// Every schedule's name and its queue.
+    pub fn schedules(&self) -> String {
+        format!("{}:schedules", self.prefix)
     }
 
     /// A cache entry.
@@ -222,6 +229,14 @@ impl QueueKeys {
     /// Where cancels of running jobs are published.
     pub fn cancel(&self) -> String {
         format!("{}:cancel", self.base)
+    }
+    /// Schedule `name`'s definition and times.
+    pub fn schedule(&self, name: &str) -> String {
+        format!("{}:schedule:{}", self.base, name)
+    }
+    /// The queue's schedules by next tick.
+    pub fn schedules_due(&self) -> String {
+        format!("{}:schedules-due", self.base)
     }
     /// Pause and limits ([`crate::ops::QueueControl`]).
     pub fn control(&self) -> String {

@@ -16,6 +16,8 @@
 //!   sets, a job by id (anything odd read back from Redis is shown as
 //!   unreadable, never an error), and the actions on them (run now, retry,
 //!   delete, retry all, purge all).
+//! - [`schedule`]: schedules (cron and time zone), stored in Redis and
+//!   fired from the workers' promoter loops, one job per tick.
 //! - [`eviction`]: whether a Redis may evict the queue's keys
 //!   (`maxmemory-policy`), which the worker checks at start.
 //! - [`error`]: the [`QueueError`] every operation returns.
@@ -40,6 +42,7 @@ pub mod connection;
 pub mod control;
 pub mod error;
 pub mod eviction;
+pub mod schedule;
 
 pub use admin::Admin;
 pub use client::{QueueClient, Selection};

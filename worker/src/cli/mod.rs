@@ -7,6 +7,7 @@ mod dead;
 mod enqueue;
 mod queue;
 mod run;
+mod schedule;
 mod stats;
 mod status;
 
@@ -56,6 +57,9 @@ pub enum Cmd {
     /// Inspect, retry or purge the dead set.
     #[command(subcommand)]
     Dead(dead::DeadCmd),
+    /// Recurring jobs: set, list or remove a schedule.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCmd),
     /// Pause, resume or limit a queue.
     #[command(subcommand)]
     Queue(queue::QueueCmd),
@@ -83,6 +87,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Cancel(args) => cancel::run(endpoint, schema, args).await,
         Cmd::Status(args) => status::run(endpoint, schema, args).await,
         Cmd::Dead(cmd) => dead::run(endpoint, schema, cmd).await,
+        Cmd::Schedule(cmd) => schedule::run(endpoint, schema, cmd).await,
         Cmd::Queue(cmd) => queue::run(endpoint, schema, cmd).await,
         Cmd::Dashboard(args) => dashboard::run(endpoint, schema, args).await,
     }

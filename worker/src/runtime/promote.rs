@@ -1,7 +1,8 @@
-//! The promoter of one queue: moves due delayed jobs to the ready list and
-//! sleeps until the earliest one still scheduled is due (or until woken by
-//! a newly scheduled earlier job), so promotion is late by milliseconds, not
-//! by a poll interval.
+//! The promoter of one queue: moves due delayed jobs to the ready list,
+//! fires the queue's due schedules (one job per tick, whoever fires it),
+//! and sleeps until the earliest job still scheduled or the earliest next
+//! tick is due (or until woken by a newly scheduled earlier job), so
+//! promotion is late by milliseconds, not by a poll interval.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,10 +34,15 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>
                         .get_or_create(&label)
                         .inc_by(p.count as u64);
                 }
+                if p.next_tick_ms.is_some_and(|t| t <= now_ms()) {
+                    fire(&shared, &queue).await;
+                    continue;
+                }
                 if p.count >= MAX_BATCH {
                     continue;
                 }
-                match p.next_due_ms {
+                let earliest = [p.next_due_ms, p.next_tick_ms].into_iter().flatten().min();
+                match earliest {
                     Some(due) => Duration::from_millis(due.saturating_sub(now_ms())).min(max_idle),
                     None => max_idle,
                 }
@@ -55,6 +61,21 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>
             _ = tokio::time::sleep(wait) => {}
             _ = wake.notified() => {}
             _ = shared.stop.cancelled() => return,
+        }
+    }
+}
+
+/// Fires the queue's due schedules; a failure is logged and tried again on
+/// the next round.
+async fn fire(shared: &Shared, queue: &QueueKeys) {
+    let client =
+        redspin_queue::QueueClient::new(shared.redis.clone(), shared.config.schema.clone());
+    match client.fire_due_schedules(queue, now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(queue = queue.name(), jobs = n, "schedules fired"),
+        Err(e) => {
+            tracing::warn!(queue = queue.name(), error = %redspin_core::error::Chain(&e), "firing schedules failed");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }

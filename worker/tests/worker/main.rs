@@ -20,6 +20,7 @@ mod malformed;
 mod metrics;
 mod outage;
 mod retry;
+mod schedule;
 mod shutdown;
 mod webhook;
 mod webhook_safety;

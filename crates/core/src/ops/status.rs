@@ -30,6 +30,11 @@ pub struct JobStatus {
     pub last_error: Option<String>,
     /// Times the job was recovered from a worker that died while running it.
     pub lost: u32,
+    /// The schedule whose tick made this job, and the tick (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tick_at: Option<u64>,
 }
 
 impl Op for GetStatus<'_> {
@@ -57,6 +62,8 @@ impl Op for GetStatus<'_> {
             updated_at: None,
             last_error: None,
             lost: 0,
+            schedule: None,
+            tick_at: None,
         };
         let mut state = None;
         let mut it = items.into_iter();
@@ -75,6 +82,8 @@ impl Op for GetStatus<'_> {
                 "run_at" => status.run_at = num(),
                 "updated_at" => status.updated_at = num(),
                 "last_error" if !value.is_empty() => status.last_error = Some(value.clone()),
+                "schedule" => status.schedule = Some(value.clone()),
+                "tick_at" => status.tick_at = num(),
                 "lost" => status.lost = num().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
                 _ => {}
             }

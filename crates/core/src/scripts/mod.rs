@@ -60,6 +60,7 @@ script!(REAP, "reap");
 script!(REQUEUE, "requeue");
 script!(CANCEL, "cancel");
 script!(DISCARD, "discard");
+script!(FIRE_SCHEDULE, "fire_schedule");
 script!(REVIVE, "revive");
 script!(STATS, "stats");
 script!(HEARTBEAT, "heartbeat");

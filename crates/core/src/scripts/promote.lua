@@ -1,8 +1,9 @@
 -- Move due jobs from the scheduled zset to the ready list, atomically, so
 -- any number of workers can promote side by side without duplicates.
--- KEYS[1] scheduled zset, KEYS[2] ready list
+-- KEYS[1] scheduled zset, KEYS[2] ready list, KEYS[3] schedules' due zset
 -- ARGV[1] now (ms), ARGV[2] batch limit, ARGV[3] queue base key
--- Returns {promoted, next due score or -1}.
+-- Returns {promoted, next due score or -1, the earliest schedule's next
+-- tick or -1} (the promoter sleeps until the earlier of the two).
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 if #due > 0 then
   -- The due members are exactly the lowest ranks.
@@ -16,4 +17,5 @@ if #due > 0 then
   end
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {#due, nxt[2] or -1}
+local tick = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+return {#due, nxt[2] or -1, tick[2] or -1}
