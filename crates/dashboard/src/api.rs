@@ -1,7 +1,9 @@
 //! The pages as JSON, for scripts: `GET /api/overview`, `/api/workers`,
 //! `/api/scheduled?queue=Q&page=N`, `/api/dead?queue=Q&page=N`,
-//! `/api/jobs/{id}`. Payloads are elided as on the pages. Errors are
-//! `{"error": "..."}` with a 4xx or 503 status.
+//! `/api/schedules`, `/api/jobs/{id}`; and every action as a POST under
+//! `/api/` with the same form fields (CSRF token included), answering
+//! `{"action": ..., "affected": n}`. Payloads are elided as on the pages.
+//! Errors are `{"error": "..."}` with a 4xx or 503 status.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -28,6 +30,27 @@ pub async fn overview(State(s): State<AppState>) -> Response {
         let problems = views::overview_problems(&ov);
         Ok(json!({ "now": ov.now, "queues": ov.queues, "throughput": ov.throughput, "problems": problems }))
     }.await)
+}
+
+pub async fn schedules(State(s): State<AppState>) -> Response {
+    answer(async { Ok(json!({ "schedules": s.admin.client().schedule_list().await? })) }.await)
+}
+
+/// An action, as the pages do it ([`crate::pages::perform`]).
+pub async fn act(
+    State(s): State<AppState>,
+    axum::Extension(v): axum::Extension<crate::auth::Viewer>,
+    uri: axum::http::Uri,
+    axum::Form(form): axum::Form<Params>,
+) -> Response {
+    if let Some(refused) = crate::pages::csrf_refused(&v, &form, true) {
+        return refused;
+    }
+    answer(
+        crate::pages::perform(&s, &v, uri.path(), &form)
+            .await
+            .map(|(a, _, o)| json!({ "action": a.name(), "affected": o.affected })),
+    )
 }
 
 pub async fn workers(State(s): State<AppState>) -> Response {

@@ -50,6 +50,10 @@ pub struct Viewer {
     /// A signed-in browser's session (the SHA-256 of its cookie's nonce,
     /// hex), which signing out revokes; `None` for a script or loopback.
     pub session: Option<String>,
+    /// Authorised by `Authorization: Bearer` on this very request (an API
+    /// script): nothing ambient a cross-site page could borrow, so its
+    /// actions need no CSRF token.
+    pub bearer: bool,
 }
 
 pub struct Auth {
@@ -134,6 +138,7 @@ impl Auth {
             who: format!("session {tag}"),
             csrf: hex::encode(mac(&self.key, format!("csrf|{session}").as_bytes())),
             session: None,
+            bearer: false,
         }
     }
 

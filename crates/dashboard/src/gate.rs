@@ -1,5 +1,5 @@
 //! The gate every request passes: loopback `Host` in open mode, a session
-//! (or, for `GET /api/...`, the bearer token) in token mode; and the
+//! (or, under `/api/`, the bearer token) in token mode; and the
 //! headers every answer carries.
 
 use std::net::SocketAddr;
@@ -69,7 +69,7 @@ pub async fn gate(
         }
         Some(auth.sessionless(&format!("loopback {}", peer.ip())))
     } else {
-        let found = session(&state, headers, req.method(), api);
+        let found = session(&state, headers, api);
         match not_revoked(&state, found).await {
             Ok(v) => v.map(|v| Viewer {
                 who: format!("{} from {}", v.who, peer.ip()),
@@ -104,19 +104,20 @@ pub async fn gate(
     secure(next.run(req).await)
 }
 
-/// The signed-in viewer: the session cookie, or for reading the API the
-/// bearer token.
-fn session(state: &AppState, headers: &HeaderMap, method: &Method, api: bool) -> Option<Viewer> {
+/// The signed-in viewer: the session cookie, or under `/api/` the bearer
+/// token.
+fn session(state: &AppState, headers: &HeaderMap, api: bool) -> Option<Viewer> {
     let auth = &state.auth;
-    if api && method == Method::GET {
+    if api {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            return auth
-                .token_matches(token.trim())
-                .then(|| auth.sessionless("bearer token"));
+            return auth.token_matches(token.trim()).then(|| Viewer {
+                bearer: true,
+                ..auth.sessionless("bearer token")
+            });
         }
     }
     headers

@@ -13,7 +13,7 @@ use super::gate::now_secs;
 use super::params::{self, Failure, Params};
 use super::views::{self, Ctx, Section};
 use super::AppState;
-use redspin_queue::admin::Set;
+use redspin_queue::admin::{Action, Outcome, Set};
 use redspin_queue::now_ms;
 
 fn ctx<'a>(state: &AppState, viewer: &'a Viewer, section: Section, p: Option<&Params>) -> Ctx<'a> {
@@ -56,6 +56,23 @@ pub async fn workers(State(s): State<AppState>, Extension(v): Extension<Viewer>)
         async {
             let rows = s.admin.workers().await?;
             Ok(views::workers(&ctx(&s, &v, Section::Workers, None), &rows))
+        }
+        .await,
+    )
+}
+
+pub async fn schedules(
+    State(s): State<AppState>,
+    Extension(v): Extension<Viewer>,
+    Query(p): Query<Params>,
+) -> Response {
+    answer(
+        async {
+            let all = s.admin.client().schedule_list().await?;
+            Ok(views::schedules(
+                &ctx(&s, &v, Section::Schedules, Some(&p)),
+                &all,
+            ))
         }
         .await,
     )
@@ -140,8 +157,8 @@ pub async fn job(
 }
 
 /// The 403 for a form whose CSRF field is not the viewer's.
-fn csrf_refused(v: &Viewer, form: &Params) -> Option<Response> {
-    if form.get("csrf").is_some_and(|c| Auth::csrf_matches(v, c)) {
+pub fn csrf_refused(v: &Viewer, form: &Params, api: bool) -> Option<Response> {
+    if v.bearer || form.get("csrf").is_some_and(|c| Auth::csrf_matches(v, c)) {
         return None;
     }
     Some(
@@ -150,44 +167,62 @@ fn csrf_refused(v: &Viewer, form: &Params) -> Option<Response> {
             message: "the form's CSRF token is missing or stale; reload the page and try again"
                 .into(),
         }
-        .into_response(false),
+        .into_response(api),
     )
 }
 
-/// A form's action: CSRF checked, done, logged, then back to the list.
+/// A form's action: CSRF checked, done, logged, then back to where it
+/// was asked from.
 pub async fn act(
     State(s): State<AppState>,
     Extension(v): Extension<Viewer>,
     uri: Uri,
     Form(form): Form<Params>,
 ) -> Response {
-    if let Some(refused) = csrf_refused(&v, &form) {
+    if let Some(refused) = csrf_refused(&v, &form, false) {
         return refused;
     }
     let result = async {
-        let action = params::action(uri.path(), &form)?;
-        let queue = params::queue(&form, &[])?;
-        let outcome = s.admin.act(&queue, &action).await?;
-        tracing::info!(
-            action = action.name(), queue = %queue, job = action.job_id().unwrap_or("-"),
-            affected = outcome.affected, by = %v.who, "dashboard action"
-        );
-        let back = match action {
-            redspin_queue::admin::Action::RunNow { .. } => "/scheduled",
-            _ => "/dead",
+        let (action, queue, outcome) = perform(&s, &v, uri.path(), &form).await?;
+        let notice = [
+            ("notice", action.name().to_owned()),
+            ("n", outcome.affected.to_string()),
+        ];
+        let to = match &action {
+            Action::RunNow { .. } => {
+                views::href("/scheduled", &[&[("queue", queue)][..], &notice].concat())
+            }
+            Action::Pause | Action::Resume | Action::Limit(_) | Action::ClearLimits => {
+                views::href("/", &notice)
+            }
+            Action::Cancel { id } => {
+                views::href("/job", &[&[("id", id.clone())][..], &notice].concat())
+            }
+            Action::RemoveSchedule { .. } => views::href("/schedules", &notice),
+            _ => views::href("/dead", &[&[("queue", queue)][..], &notice].concat()),
         };
-        let to = views::href(
-            back,
-            &[
-                ("queue", queue),
-                ("notice", action.name().into()),
-                ("n", outcome.affected.to_string()),
-            ],
-        );
         Ok(Redirect::to(&to).into_response())
     }
     .await;
     result.unwrap_or_else(|f: Failure| f.into_response(false))
+}
+
+/// The action at `path` on the form's queue, done and logged with who did
+/// it; for the pages and `/api` alike.
+pub async fn perform(
+    s: &AppState,
+    v: &Viewer,
+    path: &str,
+    form: &Params,
+) -> Result<(Action, String, Outcome), Failure> {
+    let action = params::action(path, form)?;
+    let queue = params::queue(form, &[])?;
+    let outcome = s.admin.act(&queue, &action).await?;
+    tracing::info!(
+        action = action.name(), queue = %queue, job = action.job_id().unwrap_or("-"),
+        affected = outcome.affected, by = %v.who, "dashboard action"
+    );
+    Ok((action, queue, outcome))
 }
 
 pub async fn login_form(State(s): State<AppState>) -> Response {
@@ -258,7 +293,7 @@ pub async fn logout(
     Extension(v): Extension<Viewer>,
     Form(form): Form<Params>,
 ) -> Response {
-    if let Some(refused) = csrf_refused(&v, &form) {
+    if let Some(refused) = csrf_refused(&v, &form, false) {
         return refused;
     }
     // Revoked on the server first: a copy of the cookie dies too.

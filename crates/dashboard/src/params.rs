@@ -9,6 +9,7 @@ use axum::response::Response;
 
 use super::gate::refuse;
 use super::views::PER_PAGE;
+use redspin_core::ops::Limits;
 use redspin_queue::admin::Action;
 use redspin_queue::QueueError;
 
@@ -103,8 +104,38 @@ pub fn job_id(raw: Option<&String>) -> Result<String, Failure> {
     Ok(id.to_owned())
 }
 
-/// The action a form asks for at `path` (`/scheduled/run-now`, ...).
+/// The limits a `/queue/limit` form sets: `rate` (with `per_ms`, 1000 by
+/// default) and `concurrency`, each a positive whole number or empty.
+fn limits(form: &Params) -> Result<Limits, Failure> {
+    let field = |name: &str| -> Result<Option<u64>, Failure> {
+        match form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(Failure::bad(format!(
+                    "{name} must be a positive whole number"
+                ))),
+            },
+        }
+    };
+    let (rate, per_ms, concurrency) = (field("rate")?, field("per_ms")?, field("concurrency")?);
+    if rate.is_none() && concurrency.is_none() {
+        return Err(Failure::bad("set a rate, a concurrency, or both"));
+    }
+    if per_ms.is_some() && rate.is_none() {
+        return Err(Failure::bad("per_ms needs a rate"));
+    }
+    Ok(Limits {
+        rate,
+        per_ms: rate.map(|_| per_ms.unwrap_or(1000)),
+        concurrency,
+    })
+}
+
+/// The action a form asks for at `path` (`/scheduled/run-now`, ...; the
+/// same under `/api/`).
 pub fn action(path: &str, form: &Params) -> Result<Action, Failure> {
+    let path = path.strip_prefix("/api").unwrap_or(path);
     let one = || -> Result<(String, u64), Failure> {
         let id = job_id(form.get("id"))?;
         let at = form
@@ -128,6 +159,19 @@ pub fn action(path: &str, form: &Params) -> Result<Action, Failure> {
         }
         "/dead/retry-all" => Action::RetryAll,
         "/dead/purge-all" => Action::PurgeAll,
+        "/queue/pause" => Action::Pause,
+        "/queue/resume" => Action::Resume,
+        "/queue/limit" => Action::Limit(limits(form)?),
+        "/queue/clear-limits" => Action::ClearLimits,
+        "/job/cancel" => Action::Cancel {
+            id: job_id(form.get("id"))?,
+        },
+        "/schedules/remove" => {
+            let name = form.get("name").map(String::as_str).unwrap_or("");
+            redspin_core::ops::validate_schedule_name(name)
+                .map_err(|e| Failure::bad(e.to_string()))?;
+            Action::RemoveSchedule { name: name.into() }
+        }
         _ => {
             return Err(Failure {
                 status: StatusCode::NOT_FOUND,
@@ -149,6 +193,14 @@ pub fn notice(p: &Params) -> Option<String> {
         ("delete", _) => "The job was deleted.".into(),
         ("retry-all", n) => format!("{n} dead job(s) sent back to the queue."),
         ("purge-all", _) => "The dead set was purged.".into(),
+        ("pause", _) => "The queue is paused: no job starts until it is resumed.".into(),
+        ("resume", _) => "The queue is resumed.".into(),
+        ("limit", _) => "The queue's limits are set.".into(),
+        ("clear-limits", _) => "The queue has no limits now.".into(),
+        ("cancel", 0) => "The job had already finished: nothing to cancel.".into(),
+        ("cancel", _) => "The job is cancelled.".into(),
+        ("remove-schedule", 0) => "There was no such schedule.".into(),
+        ("remove-schedule", _) => "The schedule is removed.".into(),
         _ => return None,
     };
     Some(text)
@@ -230,6 +282,24 @@ mod tests {
             Some("7 dead job(s) sent back to the queue.")
         );
         assert_eq!(n("<script>", "1"), None);
+        let limit = |pairs: &[(&str, &str)]| action("/api/queue/limit", &params(pairs));
+        assert_eq!(
+            limit(&[("rate", "10"), ("concurrency", "")]).unwrap(),
+            Action::Limit(Limits {
+                rate: Some(10),
+                per_ms: Some(1000),
+                concurrency: None
+            })
+        );
+        for bad in [
+            &[][..],
+            &[("rate", "0")],
+            &[("concurrency", "x")],
+            &[("per_ms", "5")],
+        ] {
+            assert!(limit(bad).is_err(), "{bad:?}");
+        }
+        assert!(action("/schedules/remove", &params(&[("name", "a b")])).is_err());
         assert_eq!(n("retry", "x"), None);
     }
 }

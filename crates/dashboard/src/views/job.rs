@@ -30,8 +30,16 @@ pub fn job(ctx: &Ctx, v: &JobView) -> Markup {
                 @if let Some(t) = s.enqueued_at { dt { "Enqueued" } dd { (when(ctx.now, t)) } }
                 @if let Some(t) = s.run_at { dt { "Due" } dd { (when(ctx.now, t)) } }
                 @if let Some(t) = s.updated_at { dt { "Updated" } dd { (when(ctx.now, t)) } }
+                @if let Some(name) = &s.schedule {
+                    dt { "Schedule" } dd { a href="/schedules" { (name) } @if let Some(t) = s.tick_at { ", tick " (when(ctx.now, t)) } }
+                }
             }
             @if let Some(e) = &s.last_error { h2 { "Last error" } pre.err { (e) } }
+            @if !s.state.is_finished() {
+                div.actions {
+                    (action(ctx, "/job/cancel", &[("queue", s.queue.clone()), ("id", s.id.clone())], "Cancel", "danger"))
+                }
+            }
             @if let Some(at) = v.at {
                 div.actions {
                     @match s.state {
@@ -52,7 +60,7 @@ pub fn job(ctx: &Ctx, v: &JobView) -> Markup {
                     pre.payload { (serde_json::to_string_pretty(&elide(&j.payload)).unwrap_or_default()) }
                 }
                 None => p.empty { @match s.state {
-                    redspin_core::JobState::Done => "The payload is not kept once a job is done.",
+                    redspin_core::JobState::Done | redspin_core::JobState::Cancelled => "The payload is not kept once a job is done or cancelled.",
                     _ => "The envelope was not found where its state says (it is moving, or too deep in the ready list to search).",
                 } }
             }

@@ -5,12 +5,14 @@ mod chart;
 mod job;
 mod lists;
 mod overview;
+mod schedules;
 mod workers;
 
 pub use chart::chart;
 pub use job::{job, not_found};
 pub use lists::{confirm, dead, scheduled, PER_PAGE};
 pub use overview::{overview, overview_problems, problems, Problem};
+pub use schedules::schedules;
 pub use workers::workers;
 
 use maud::{html, Markup, DOCTYPE};
@@ -24,6 +26,7 @@ pub enum Section {
     Overview,
     Workers,
     Scheduled,
+    Schedules,
     Dead,
     Job,
     SignIn,
@@ -50,6 +53,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
         (Section::Overview, "/", "Overview"),
         (Section::Workers, "/workers", "Workers"),
         (Section::Scheduled, "/scheduled", "Scheduled"),
+        (Section::Schedules, "/schedules", "Schedules"),
         (Section::Dead, "/dead", "Dead"),
     ];
     html! {

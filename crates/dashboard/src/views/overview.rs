@@ -3,7 +3,7 @@
 use maud::{html, Markup};
 use serde::Serialize;
 
-use super::{chart, count, href, page, Ctx};
+use super::{action, chart, count, csrf, href, page, Ctx};
 use crate::format::{span, thousands};
 use redspin_queue::admin::{Overview, QueueRow, OVERDUE_MS};
 
@@ -49,6 +49,16 @@ pub fn problems(queues: &[QueueRow]) -> Vec<Problem> {
     }
     for row in queues {
         let s = &row.stats;
+        if s.paused {
+            out.push(Problem {
+                text: format!(
+                    "{}: paused; {} ready job(s) wait until it is resumed",
+                    s.queue,
+                    thousands(s.ready)
+                ),
+                href: "/#queues".into(),
+            });
+        }
         if row.live_workers == 0 && (s.ready > 0 || s.scheduled > 0) {
             out.push(Problem {
                 text: format!(
@@ -91,6 +101,39 @@ pub fn problems(queues: &[QueueRow]) -> Vec<Problem> {
     out
 }
 
+/// A queue's pause and limits, and the forms that change them.
+fn switches(ctx: &Ctx, s: &redspin_core::ops::QueueStats) -> Markup {
+    let q = || vec![("queue", s.queue.clone())];
+    let l = &s.limits;
+    let limited = l.rate.is_some() || l.concurrency.is_some();
+    html! {
+        @if s.paused {
+            span.badge.paused data-paused { "paused" }
+            (action(ctx, "/queue/resume", &q(), "Resume", ""))
+        } @else {
+            (action(ctx, "/queue/pause", &q(), "Pause", ""))
+        }
+        @if let (Some(n), Some(per)) = (l.rate, l.per_ms) {
+            span.limit data-limit="rate" { "≤ " (n) " per " (span(per)) }
+        }
+        @if let Some(c) = l.concurrency {
+            span.limit data-limit="concurrency" { "≤ " (c) " at once" }
+        }
+        @if limited { (action(ctx, "/queue/clear-limits", &q(), "Clear limits", "")) }
+        details.limits {
+            summary { "Limits" }
+            form method="post" action="/queue/limit" {
+                (csrf(ctx))
+                input type="hidden" name="queue" value=(s.queue);
+                label { "Rate " input type="number" name="rate" min="1" value=[l.rate]; }
+                label { " per ms " input type="number" name="per_ms" min="1" placeholder="1000" value=[l.per_ms]; }
+                label { " At once " input type="number" name="concurrency" min="1" value=[l.concurrency]; }
+                button type="submit" { "Set" }
+            }
+        }
+    }
+}
+
 pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
     let problems = overview_problems(ov);
     let total = |f: fn(&QueueRow) -> u64| ov.queues.iter().map(f).sum::<u64>();
@@ -111,6 +154,7 @@ pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
                     thead { tr {
                         th { "Queue" } th.n { "Ready" } th.n { "Scheduled" } th.n { "Processing" }
                         th.n { "Dead" } th.n { "Done" } th.n { "Workers" } th.n { "Oldest ready" }
+                        th { "Switches" }
                     } }
                     tbody {
                         @for row in &ov.queues {
@@ -126,6 +170,7 @@ pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
                                 td.n.bad[row.oldest_ready_age_ms.is_some_and(|a| a > LATE_MS)] {
                                     @match row.oldest_ready_age_ms { Some(a) => (span(a)), None => "—" }
                                 }
+                                td.switches { (switches(ctx, s)) }
                             }
                         }
                     }
@@ -137,7 +182,7 @@ pub fn overview(ctx: &Ctx, ov: &Overview) -> Markup {
                             td.n { (count(total(|r| r.stats.processing))) }
                             td.n { (count(total(|r| r.stats.dead))) }
                             td.n { (count(total(|r| r.stats.done))) }
-                            td {} td {}
+                            td {} td {} td {}
                         } }
                     }
                 }

@@ -5,4 +5,5 @@ mod browser;
 mod defences;
 mod http;
 mod support;
+mod switches;
 mod views;

@@ -3,7 +3,7 @@
 //! `ZRANGEBYSCORE` and the move itself one atomic script; a job that moved
 //! meanwhile (promoted, retried by someone else) is reported, not an error.
 
-use redspin_core::ops::{DeadEntry, PurgeDead, Revive, RunNow};
+use redspin_core::ops::{Cancelled, DeadEntry, Limits, PurgeDead, Revive, RunNow};
 use serde::Serialize;
 
 use super::{Admin, Entry, Set};
@@ -31,7 +31,25 @@ pub enum Action {
     },
     RetryAll,
     PurgeAll,
+    /// Start no job of the queue until resumed.
+    Pause,
+    Resume,
+    /// Set the limits given (the others stay).
+    Limit(Limits),
+    ClearLimits,
+    /// Cancel one job: removed if waiting, aborted if running.
+    Cancel {
+        id: String,
+    },
+    /// Remove a schedule (named across queues).
+    RemoveSchedule {
+        name: String,
+    },
 }
+
+/// How long a job cancelled from the dashboard keeps its status (the
+/// worker's default retention).
+const CANCELLED_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 impl Action {
     /// The name used in routes and in the action log.
@@ -42,15 +60,22 @@ impl Action {
             Action::Delete { .. } => "delete",
             Action::RetryAll => "retry-all",
             Action::PurgeAll => "purge-all",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::Limit(_) => "limit",
+            Action::ClearLimits => "clear-limits",
+            Action::Cancel { .. } => "cancel",
+            Action::RemoveSchedule { .. } => "remove-schedule",
         }
     }
 
     pub fn job_id(&self) -> Option<&str> {
         match self {
-            Action::RunNow { id, .. } | Action::Retry { id, .. } | Action::Delete { id, .. } => {
-                Some(id)
-            }
-            Action::RetryAll | Action::PurgeAll => None,
+            Action::RunNow { id, .. }
+            | Action::Retry { id, .. }
+            | Action::Delete { id, .. }
+            | Action::Cancel { id } => Some(id),
+            _ => None,
         }
     }
 }
@@ -109,6 +134,17 @@ impl Admin {
             Action::RetryAll => client.retry_all_dead(q.name()).await?,
             // The whole set at once: unreadable members go too.
             Action::PurgeAll => client.dead_purge(q.name(), &Selection::All).await?,
+            Action::Pause => client.pause(q.name()).await.map(|()| 1)?,
+            Action::Resume => client.resume(q.name()).await.map(|()| 1)?,
+            Action::Limit(l) => client.limit(q.name(), *l).await.map(|()| 1)?,
+            Action::ClearLimits => client.clear_limits(q.name()).await.map(|()| 1)?,
+            Action::Cancel { id } => {
+                match client.cancel(q.name(), id, CANCELLED_RETENTION).await? {
+                    Cancelled::Was(_) => 1,
+                    Cancelled::Finished(_) | Cancelled::Unknown => 0,
+                }
+            }
+            Action::RemoveSchedule { name } => usize::from(client.schedule_remove(name).await?),
         };
         Ok(Outcome { affected })
     }
