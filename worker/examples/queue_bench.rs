@@ -60,6 +60,28 @@ async fn main() -> anyhow::Result<()> {
     let _ = stop_tx.send(());
     worker.await??;
 
+    // 2b. The same with limits the claim script must check and count (a
+    // rate window and a concurrency cap, neither reached).
+    let limits = redspin_core::ops::Limits {
+        rate: Some(1_000_000_000),
+        per_ms: Some(1000),
+        concurrency: Some(1_000_000),
+    };
+    client.limit("default", limits).await?;
+    enqueue_many(&client, jobs, 0).await?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let worker = tokio::spawn(
+        Worker::new(config.clone(), Registry::with_builtins()).run(async {
+            let _ = stop_rx.await;
+        }),
+    );
+    wait_for(&client, |s| s.done >= 2 * jobs as u64).await?;
+    let limited_rate = jobs as f64 / started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    worker.await??;
+    client.clear_limits("default").await?;
+
     // 3. Promotion of due delayed jobs: scheduled as if enqueued earlier.
     let q = schema.queue("promo")?;
     let now = now_ms();
@@ -191,7 +213,8 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("| enqueue ({jobs} jobs, 64 in flight, status record each) | {enqueue_rate:.0} jobs/s | {:.2} |", enqueue_rate / lpush);
-    println!("| worker, no-op jobs ({jobs}, at-least-once: claim + ack + status) | {work_rate:.0} jobs/s | {:.2} |", work_rate / lpush);
+    println!("| worker, no-op jobs ({jobs}, at-least-once: claim + ack + status; pause checked) | {work_rate:.0} jobs/s | {:.2} |", work_rate / lpush);
+    println!("| worker, no-op jobs, a rate and a concurrency limit set (not reached) | {limited_rate:.0} jobs/s | {:.2} (x{:.2} of no limits) |", limited_rate / lpush, limited_rate / work_rate);
     println!(
         "| promotion of {jobs} due delayed jobs | {promote_rate:.0} jobs/s | {:.2} |",
         promote_rate / lpush

@@ -48,6 +48,9 @@ pub struct Job {
     /// How long one attempt may run (ms); `None`: the handler's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// The unique key it holds, if any (freed when it finishes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_key: Option<String>,
 }
 
 fn default_max_attempts() -> u32 {
@@ -144,6 +147,7 @@ impl NewJob {
             run_at: now_ms.saturating_add(self.delay_ms),
             last_error: None,
             timeout_ms: self.timeout_ms,
+            unique_key: self.unique_key,
         })
     }
 }

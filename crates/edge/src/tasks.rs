@@ -41,19 +41,18 @@ impl<R: Redis> Tasks<R> {
     /// Redis is asked.
     pub async fn enqueue(&self, job: NewJob) -> Result<Enqueued, EdgeError> {
         let now = now_ms();
-        let unique = job.unique_key.clone();
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
-        self.push(job, unique.as_deref(), now).await
+        self.push(job, now).await
     }
 
-    async fn push(&self, job: Job, unique: Option<&str>, now: u64) -> Result<Enqueued, EdgeError> {
+    async fn push(&self, job: Job, now: u64) -> Result<Enqueued, EdgeError> {
         run(
             &self.redis,
             &Enqueue {
                 queue: &self.queue,
                 job: &job,
                 now_ms: now,
-                unique,
+                unique: job.unique_key.as_deref(),
             },
         )
         .await
@@ -84,7 +83,9 @@ impl<R: Redis> Tasks<R> {
         let now = now_ms();
         // An owner's unique keys are its own: no one else's job can hold
         // (or reveal) them.
-        let unique = job.unique_key.as_ref().map(|k| format!("{owner}:{k}"));
+        let mut job = job;
+        job.unique_key = job.unique_key.map(|k| format!("{owner}:{k}"));
+        let unique = job.unique_key.clone();
         let job = job.into_job(uuid::Uuid::new_v4(), now)?;
         // Kept past the due time, for the worker's status retention.
         let keep_ms = job.run_at.saturating_sub(now) + OWNER_RECORD_MS;
@@ -117,7 +118,7 @@ impl<R: Redis> Tasks<R> {
             };
         }
         let reserved_id = job.id.clone();
-        let enqueued = self.push(job, unique.as_deref(), now).await?;
+        let enqueued = self.push(job, now).await?;
         if enqueued.duplicate {
             // Nothing was created: the reservation goes (best effort: it
             // lapses after the grace anyway).

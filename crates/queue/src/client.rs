@@ -57,7 +57,6 @@ impl QueueClient {
     pub async fn enqueue(&self, queue: &str, new: NewJob) -> Result<(Job, JobState)> {
         let q = self.schema.queue(queue)?;
         let now = now_ms();
-        let unique = new.unique_key.clone();
         let job = new.into_job(uuid::Uuid::new_v4(), now)?;
         let done = self
             .conn
@@ -65,7 +64,7 @@ impl QueueClient {
                 queue: &q,
                 job: &job,
                 now_ms: now,
-                unique: unique.as_deref(),
+                unique: job.unique_key.as_deref(),
             })
             .await?;
         if done.duplicate {

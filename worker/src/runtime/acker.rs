@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use redspin_core::{ops::Ack, QueueKeys};
+use redspin_core::ops::{Ack, Finished};
+use redspin_core::QueueKeys;
 use tokio::sync::mpsc;
 
 use super::{inflight::Held, persist, Shared};
@@ -18,6 +19,8 @@ const MAX_ACKS: usize = 500;
 pub(crate) struct AckItem {
     pub held: Held,
     pub id: String,
+    /// The job's unique key, freed by the ack.
+    pub unique: Option<String>,
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Receiver<AckItem>) {
@@ -30,9 +33,13 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Rec
                 Err(_) => break,
             }
         }
-        let batch: Vec<(Vec<u8>, String)> = items
+        let batch: Vec<Finished> = items
             .iter()
-            .map(|i| (i.held.raw().to_vec(), i.id.clone()))
+            .map(|i| Finished {
+                raw: i.held.raw().to_vec(),
+                id: i.id.clone(),
+                unique: i.unique.clone(),
+            })
             .collect();
         let op = Ack {
             queue: &queue,

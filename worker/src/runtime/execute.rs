@@ -45,8 +45,8 @@ pub(crate) async fn run(
         Verdict::Done => {
             // The acker owns the job now; if it is gone (hard stop) the job
             // stays in the processing list and is handed back.
-            let id = job.id.clone();
-            let _ = acks.send(AckItem { held, id }).await;
+            let (id, unique) = (job.id.clone(), job.unique_key.clone());
+            let _ = acks.send(AckItem { held, id, unique }).await;
         }
         Verdict::Retry { next, delay } => {
             shared.metrics.failed.get_or_create(&label).inc();
@@ -253,6 +253,7 @@ fn malformed(raw: &[u8], error: &str) -> Job {
             "malformed envelope: {error}"
         ))),
         timeout_ms: None,
+        unique_key: None,
     }
 }
 

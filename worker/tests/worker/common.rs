@@ -184,6 +184,7 @@ pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_c
         run_at: now,
         last_error: None,
         timeout_ms: None,
+        unique_key: None,
     };
     let q = client.schema().queue(queue).unwrap();
     client

@@ -17,7 +17,7 @@ mod scheduled;
 mod stats;
 mod status;
 
-pub use ack::Ack;
+pub use ack::{Ack, Finished};
 pub use cancel::{Cancel, Cancelled, Discard};
 pub use control::{GetControl, Limits, QueueControl, SetControl};
 pub use dead::{DeadEntry, ListDead, PurgeDead, Revive};

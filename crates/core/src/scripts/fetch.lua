@@ -53,6 +53,7 @@ else
   rate = nil
 end
 local out = {wait}
+local starts = {}
 local function claim(envelope)
   local lost = 0
   local ok, job = pcall(cjson.decode, envelope)
@@ -70,7 +71,8 @@ local function claim(envelope)
     lost = tonumber(status[2] or '0') or 0
   end
   if rate then
-    redis.call('ZADD', KEYS[6], now, now .. ':' .. id .. ':' .. #out)
+    starts[#starts + 1] = now
+    starts[#starts + 1] = now .. ':' .. id .. ':' .. #out
   end
   out[#out + 1] = envelope
   out[#out + 1] = lost
@@ -88,7 +90,8 @@ for _ = (#out - 1) / 2 + 1, want do
   if not envelope then break end
   claim(envelope)
 end
-if rate then
+if #starts > 0 then
+  redis.call('ZADD', KEYS[6], unpack(starts))
   redis.call('PEXPIRE', KEYS[6], per)
 end
 return out

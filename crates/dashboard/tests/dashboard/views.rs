@@ -231,6 +231,7 @@ async fn a_payload_the_worker_will_refuse_is_flagged() {
         run_at: now + 600_000,
         last_error: None,
         timeout_ms: None,
+        unique_key: None,
     };
     let op = redspin_core::ops::Enqueue {
         queue: &q,
