@@ -1,0 +1,10 @@
+//! # redspin-telemetry
+//!
+//! OpenTelemetry for the native processes (`redspin-host`, `redspin-worker
+//! run`, `redspin-worker dashboard`), configured only by the standard
+//! variables, read the way Spin 4.0.2 reads them.
+//!
+//! ## Layout
+//! - [`env`]: which signals are on, where they go and how (pure logic).
+
+pub mod env;
