@@ -6,5 +6,9 @@
 //!
 //! ## Layout
 //! - [`env`]: which signals are on, where they go and how (pure logic).
+//! - [`init`]: exporters, providers and the `tracing` layer.
+//! - [`http`]: the OTLP/HTTP client (reqwest on the process's runtime).
 
 pub mod env;
+pub mod http;
+pub mod init;

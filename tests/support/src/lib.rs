@@ -18,6 +18,7 @@
 pub mod bench;
 pub mod browser;
 pub mod cluster;
+pub mod otlp;
 pub mod receiver;
 pub mod spin;
 pub mod tls;

@@ -1,0 +1,132 @@
+//! Turning the environment's settings ([`crate::env`]) into exporters,
+//! providers and a `tracing` layer.
+
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{MetricExporter, SpanExporter, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+
+use crate::env::{self, Export, Protocol, Signal};
+use crate::http::RuntimeClient;
+
+/// Why telemetry could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Env(#[from] env::EnvError),
+    #[error("building the OTLP {0} exporter")]
+    Exporter(
+        &'static str,
+        #[source] opentelemetry_otlp::ExporterBuildError,
+    ),
+    #[error("building the OTLP HTTP client")]
+    Client(#[source] reqwest::Error),
+}
+
+/// What [`init`] set up; [`Telemetry::shutdown`] flushes it.
+pub struct Telemetry {
+    pub tracer: Option<SdkTracerProvider>,
+    pub meter: Option<SdkMeterProvider>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Exporters for the signals the environment turns on (none: nothing is
+/// exported and nothing is spent). Call inside the tokio runtime.
+pub fn init(service: &'static str) -> Result<Telemetry, InitError> {
+    init_from(service, &|n: &str| std::env::var(n).ok())
+}
+
+/// [`init`] with the variables from `get`.
+pub fn init_from(
+    service: &'static str,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Telemetry, InitError> {
+    let name = get("OTEL_SERVICE_NAME").filter(|s| !s.is_empty());
+    let resource = Resource::builder()
+        .with_service_name(name.unwrap_or_else(|| service.to_owned()))
+        .build();
+    let tracer = match env::export(Signal::Traces, get)? {
+        Some(e) => Some(
+            SdkTracerProvider::builder()
+                .with_batch_exporter(span_exporter(&e)?)
+                .with_resource(resource.clone())
+                .build(),
+        ),
+        None => None,
+    };
+    let meter = match env::export(Signal::Metrics, get)? {
+        Some(e) => Some(
+            SdkMeterProvider::builder()
+                .with_reader(PeriodicReader::builder(metric_exporter(&e)?).build())
+                .with_resource(resource)
+                .build(),
+        ),
+        None => None,
+    };
+    Ok(Telemetry { tracer, meter })
+}
+
+fn span_exporter(e: &Export) -> Result<SpanExporter, InitError> {
+    let built = match e.protocol {
+        Protocol::HttpProtobuf => SpanExporter::builder()
+            .with_http()
+            .with_endpoint(&e.endpoint)
+            .with_headers(e.headers.iter().cloned().collect())
+            .with_http_client(RuntimeClient::new(TIMEOUT).map_err(InitError::Client)?)
+            .build(),
+        Protocol::Grpc => SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(&e.endpoint)
+            .with_timeout(TIMEOUT)
+            .build(),
+    };
+    built.map_err(|err| InitError::Exporter("trace", err))
+}
+
+fn metric_exporter(e: &Export) -> Result<MetricExporter, InitError> {
+    let built = match e.protocol {
+        Protocol::HttpProtobuf => MetricExporter::builder()
+            .with_http()
+            .with_endpoint(&e.endpoint)
+            .with_headers(e.headers.iter().cloned().collect())
+            .with_http_client(RuntimeClient::new(TIMEOUT).map_err(InitError::Client)?)
+            .build(),
+        Protocol::Grpc => MetricExporter::builder()
+            .with_tonic()
+            .with_endpoint(&e.endpoint)
+            .with_timeout(TIMEOUT)
+            .build(),
+    };
+    built.map_err(|err| InitError::Exporter("metric", err))
+}
+
+impl Telemetry {
+    /// A `tracing` layer sending spans to the trace exporter, if on.
+    pub fn layer<S>(
+        &self,
+    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let tracer = self.tracer.as_ref()?.tracer("redspin");
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+    }
+
+    /// Flushes and stops the exporters (off the runtime's threads: the
+    /// exports themselves run on it).
+    pub async fn shutdown(self) {
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(t) = self.tracer {
+                let _ = t.shutdown();
+            }
+            if let Some(m) = self.meter {
+                let _ = m.shutdown();
+            }
+        })
+        .await;
+    }
+}
