@@ -164,6 +164,7 @@ mod tests {
     use super::*;
 
     type Vars<'a> = &'a [(&'a str, &'a str)];
+    type Want<'a> = Option<(&'a str, Protocol)>;
 
     fn run(signal: Signal, vars: Vars) -> Result<Option<Export>, EnvError> {
         export(signal, &|n: &str| {
@@ -175,7 +176,7 @@ mod tests {
 
     #[test]
     fn signals_are_on_when_an_endpoint_is_set_and_the_sdk_is_not_disabled() {
-        let cases: [(Vars, Signal, Option<(&str, Protocol)>); 9] = [
+        let cases: [(Vars, Signal, Want); 9] = [
             (&[], Signal::Traces, None),
             (&[("OTEL_EXPORTER_OTLP_ENDPOINT", "")], Signal::Traces, None),
             (
