@@ -8,7 +8,9 @@
 //! - [`env`]: which signals are on, where they go and how (pure logic).
 //! - [`init`]: exporters, providers and the `tracing` layer.
 //! - [`http`]: the OTLP/HTTP client (reqwest on the process's runtime).
+//! - [`propagation`]: W3C trace context in and out of spans.
 
 pub mod env;
 pub mod http;
 pub mod init;
+pub mod propagation;

@@ -46,3 +46,49 @@ async fn nothing_is_set_up_without_an_endpoint() {
     let t = redspin_telemetry::init::init_from("redspin-test", &disabled).unwrap();
     assert!(t.tracer.is_none() && t.meter.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_span_continues_the_trace_of_a_traceparent() {
+    use redspin_telemetry::propagation::{self, W3c};
+    let receiver = OtlpReceiver::start().await;
+    let vars = [("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.clone())];
+    let get = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+    let telemetry = redspin_telemetry::init::init_from("redspin-test", &get).unwrap();
+    let subscriber = tracing_subscriber::registry().with(telemetry.layer());
+    let incoming = W3c {
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+        tracestate: Some("vendor=1".into()),
+    };
+    let outgoing = tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("attempt");
+        propagation::set_parent(&span, Some(&incoming));
+        let out = propagation::of(&span).unwrap();
+        assert_eq!(
+            propagation::trace_id(&span).as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        out
+    });
+    telemetry.shutdown().await;
+    assert!(
+        outgoing
+            .traceparent
+            .starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{outgoing:?}"
+    );
+    assert!(
+        !outgoing.traceparent.contains("00f067aa0ba902b7"),
+        "a span of its own"
+    );
+    assert_eq!(outgoing.tracestate.as_deref(), Some("vendor=1"));
+    let span = receiver
+        .spans()
+        .into_iter()
+        .find(|s| s.span.name == "attempt")
+        .unwrap();
+    assert_eq!(span.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(
+        span.span.parent_span_id,
+        vec![0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+    );
+}
