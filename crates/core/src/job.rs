@@ -51,7 +51,18 @@ pub struct Job {
     /// The unique key it holds, if any (freed when it finishes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_key: Option<String>,
+    /// The W3C trace context of whoever enqueued it (`traceparent`,
+    /// `tracestate`): its attempts' spans join that trace. Workers that do
+    /// not know these fields ignore them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
 }
+
+/// Longest `traceparent` or `tracestate` kept in an envelope (the W3C
+/// limits: 55 and 512 characters; anything longer is dropped).
+pub const MAX_TRACESTATE_LEN: usize = 512;
 
 fn default_max_attempts() -> u32 {
     DEFAULT_MAX_ATTEMPTS
@@ -69,6 +80,9 @@ pub struct NewJob {
     /// While a job with this key is unfinished in the queue, enqueueing
     /// another creates nothing ([`crate::ops::Enqueue`]).
     pub unique_key: Option<String>,
+    /// The producer's trace context ([`NewJob::traced`]).
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
 }
 
 impl NewJob {
@@ -80,7 +94,24 @@ impl NewJob {
             max_attempts: None,
             timeout_ms: None,
             unique_key: None,
+            traceparent: None,
+            tracestate: None,
         }
+    }
+
+    /// Carries the producer's trace context: a well-formed `traceparent`
+    /// (version `00`, 55 characters) and a `tracestate` within 512
+    /// characters are kept, anything else is dropped (tracing is never a
+    /// reason to refuse a job).
+    pub fn traced(mut self, traceparent: Option<&str>, tracestate: Option<&str>) -> Self {
+        self.traceparent = traceparent
+            .filter(|t| valid_traceparent(t))
+            .map(str::to_owned);
+        self.tracestate = tracestate
+            .filter(|_| self.traceparent.is_some())
+            .filter(|t| !t.is_empty() && t.len() <= MAX_TRACESTATE_LEN && t.is_ascii())
+            .map(str::to_owned);
+        self
     }
 
     pub fn timeout_ms(mut self, ms: u64) -> Self {
@@ -148,6 +179,8 @@ impl NewJob {
             last_error: None,
             timeout_ms: self.timeout_ms,
             unique_key: self.unique_key,
+            traceparent: self.traceparent,
+            tracestate: self.tracestate,
         })
     }
 }
@@ -160,6 +193,19 @@ pub fn validate_type(kind: &str) -> Result<(), CoreError> {
         )));
     }
     Ok(())
+}
+
+/// `00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zero.
+fn valid_traceparent(t: &str) -> bool {
+    let parts: Vec<&str> = t.split('-').collect();
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    matches!(parts.as_slice(), [v, trace, span, flags]
+        if *v == "00" && hex(trace, 32) && hex(span, 16) && hex(flags, 2)
+            && trace.bytes().any(|b| b != b'0') && span.bytes().any(|b| b != b'0'))
 }
 
 /// Unique keys are 1 to 200 bytes without control characters.
@@ -312,6 +358,59 @@ mod tests {
         for (new, ok) in cases {
             assert_eq!(new.clone().into_job(id, 1).is_ok(), ok, "{new:?}");
         }
+    }
+
+    #[test]
+    fn only_well_formed_trace_context_is_carried() {
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let cases = [
+            (good, Some("v=1"), Some(good), Some("v=1")),
+            (good, None, Some(good), None),
+            (
+                "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                Some("v=1"),
+                None,
+                None,
+            ),
+            (
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                None,
+                None,
+                None,
+            ),
+            (
+                "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                None,
+                None,
+                None,
+            ),
+            ("garbage", Some("v=1"), None, None),
+        ];
+        for (tp, ts, want_tp, want_ts) in cases {
+            let j = NewJob::new("t", Json::Null).traced(Some(tp), ts);
+            assert_eq!(
+                (j.traceparent.as_deref(), j.tracestate.as_deref()),
+                (want_tp, want_ts),
+                "{tp}"
+            );
+        }
+        let long = "k=".to_owned() + &"v".repeat(MAX_TRACESTATE_LEN);
+        assert_eq!(
+            NewJob::new("t", Json::Null)
+                .traced(Some(good), Some(&long))
+                .tracestate,
+            None
+        );
+        let job = NewJob::new("t", Json::Null)
+            .traced(Some(good), None)
+            .into_job(uuid::Uuid::nil(), 1)
+            .unwrap();
+        assert!(job.to_json().contains("\"traceparent\":"));
+        assert!(!NewJob::new("t", Json::Null)
+            .into_job(uuid::Uuid::nil(), 1)
+            .unwrap()
+            .to_json()
+            .contains("trace"));
     }
 
     #[test]

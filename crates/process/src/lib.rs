@@ -36,16 +36,29 @@ pub fn filter(rust_log: Option<&str>) -> Result<EnvFilter, LogError> {
 
 /// Sets up logging to standard error, filtered by `RUST_LOG`.
 pub fn init_logging() -> Result<(), LogError> {
+    init_logging_with(None)
+}
+
+/// A layer the subscriber also feeds (OpenTelemetry's, when exporting).
+pub type ExtraLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// [`init_logging`], with `extra` seeing every span and event its own
+/// filter lets through (`RUST_LOG` filters the log lines only).
+pub fn init_logging_with(extra: Option<ExtraLayer>) -> Result<(), LogError> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let value = match std::env::var("RUST_LOG") {
         Ok(v) => Some(v),
         Err(std::env::VarError::NotPresent) => None,
         Err(std::env::VarError::NotUnicode(_)) => return Err(LogError::NotUnicode),
     };
     let filter = filter(value.as_deref())?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .init();
+        .with_filter(filter);
+    tracing_subscriber::registry().with(extra).with(log).init();
     Ok(())
 }
 

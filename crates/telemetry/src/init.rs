@@ -116,6 +116,19 @@ impl Telemetry {
         Some(tracing_opentelemetry::layer().with_tracer(tracer))
     }
 
+    /// [`Self::layer`] for a process's subscriber: spans and events at
+    /// `info` and above (as Spin exports them), boxed.
+    pub fn process_layer(
+        &self,
+    ) -> Option<Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>>
+    {
+        use tracing_subscriber::Layer;
+        let layer = self
+            .layer::<tracing_subscriber::Registry>()?
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+        Some(Box::new(layer))
+    }
+
     /// Flushes and stops the exporters (off the runtime's threads: the
     /// exports themselves run on it).
     pub async fn shutdown(self) {

@@ -68,6 +68,14 @@ pub enum Cmd {
 }
 
 impl Cli {
+    /// The OpenTelemetry service name (unless `OTEL_SERVICE_NAME` says).
+    pub fn service_name(&self) -> &'static str {
+        match self.command {
+            Cmd::Dashboard(_) => "redspin-dashboard",
+            _ => "redspin-worker",
+        }
+    }
+
     pub fn schema(&self) -> anyhow::Result<KeySchema> {
         Ok(KeySchema::new(self.prefix.clone())?)
     }

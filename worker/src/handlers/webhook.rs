@@ -26,6 +26,8 @@ use serde_json::Value as Json;
 
 use super::destination::{self, GuardedResolver};
 use super::signing::Signer;
+use redspin_telemetry::propagation::W3c;
+
 use crate::handler::{Handler, HandlerError, HandlerFuture, JobContext};
 
 pub use redspin_core::jobs::webhook::TYPE;
@@ -119,10 +121,25 @@ impl Handler for Webhook {
                     .map_err(|r| HandlerError::fail(r.to_string()))?;
             }
             let shown = origin(&hook.url);
-            let resp = request(&client, &ctx.job.id, hook, signer.as_deref())?
-                .send()
-                .await
-                .map_err(|e| send_failed(&shown, e))?;
+            // The attempt's span (set up by the worker), or without an
+            // exporter the producer's context as it came.
+            let trace =
+                redspin_telemetry::propagation::of(&tracing::Span::current()).or_else(|| {
+                    ctx.job.traceparent.clone().map(|traceparent| W3c {
+                        traceparent,
+                        tracestate: ctx.job.tracestate.clone(),
+                    })
+                });
+            let resp = request(
+                &client,
+                &ctx.job.id,
+                hook,
+                signer.as_deref(),
+                trace.as_ref(),
+            )?
+            .send()
+            .await
+            .map_err(|e| send_failed(&shown, e))?;
             let retry_after = resp
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
@@ -141,6 +158,7 @@ fn request(
     job_id: &str,
     hook: jobs::Webhook,
     signer: Option<&Signer>,
+    trace: Option<&W3c>,
 ) -> Result<reqwest::RequestBuilder, HandlerError> {
     let method = Method::from_bytes(hook.method.as_bytes())
         .map_err(|e| HandlerError::fail(format!("bad webhook method: {e}")))?;
@@ -155,6 +173,16 @@ fn request(
         req = req.header(name.as_str(), value.as_str());
     }
     req = req.header("Idempotency-Key", job_id);
+    // The attempt's trace context, unless the payload set its own.
+    let own = |name: &str| hook.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
+    if !own("traceparent") {
+        if let Some(w3c) = trace {
+            req = req.header("traceparent", w3c.traceparent.as_str());
+            if let Some(state) = w3c.tracestate.as_deref().filter(|_| !own("tracestate")) {
+                req = req.header("tracestate", state);
+            }
+        }
+    }
     let body = match hook.body {
         None | Some(Json::Null) => None,
         Some(Json::String(s)) => Some(s),

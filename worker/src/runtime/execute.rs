@@ -14,6 +14,7 @@ use super::{acker::AckItem, inflight::Held, ms, persist, Shared};
 use crate::handler::{Handler, HandlerError, JobContext};
 use crate::metrics::Metrics;
 use redspin_queue::now_ms;
+use tracing::Instrument;
 
 /// The job type given to unreadable envelopes kept in the dead set.
 pub const MALFORMED_TYPE: &str = "malformed";
@@ -34,14 +35,23 @@ pub(crate) async fn run(
             return bury(&shared, &queue, &raw, keep).await;
         }
     };
-    let outcome = match attempt(&shared, &queue, &job, handler).await {
+    let span = super::trace::attempt_span(&queue, &job);
+    let outcome = match attempt(&shared, &queue, &job, handler, &span).await {
         Ran::Finished(outcome) => outcome,
-        Ran::Stopped => return, // Left in the processing list, handed back.
-        Ran::Cancelled => return discard(&shared, &queue, &raw, &job).await,
+        Ran::Stopped => {
+            span.record("redspin.outcome", "stopped");
+            return; // Left in the processing list, handed back.
+        }
+        Ran::Cancelled => {
+            span.record("redspin.outcome", "cancelled");
+            return discard(&shared, &queue, &raw, &job).await;
+        }
     };
     let jitter = rand::random::<f64>();
     let label = Metrics::label(queue.name());
-    match verdict(&job, outcome, &shared.config.backoff, jitter, now_ms()) {
+    let verdict = verdict(&job, outcome, &shared.config.backoff, jitter, now_ms());
+    super::trace::record(&span, &verdict);
+    match verdict {
         Verdict::Done => {
             // The acker owns the job now; if it is gone (hard stop) the job
             // stays in the processing list and is handed back.
@@ -113,7 +123,13 @@ enum Ran {
 /// Runs the handler within its time limit (the job's `timeout_ms`, else
 /// the handler's default) and times it; aborts it when the job is
 /// cancelled or the worker's grace period ends.
-async fn attempt(shared: &Shared, queue: &QueueKeys, job: &Job, handler: Arc<dyn Handler>) -> Ran {
+async fn attempt(
+    shared: &Shared,
+    queue: &QueueKeys,
+    job: &Job,
+    handler: Arc<dyn Handler>,
+    span: &tracing::Span,
+) -> Ran {
     let limit = job
         .timeout_ms
         .map(Duration::from_millis)
@@ -126,7 +142,7 @@ async fn attempt(shared: &Shared, queue: &QueueKeys, job: &Job, handler: Arc<dyn
     };
     let entered = shared.running.enter(queue.name(), &job.id);
     let started = Instant::now();
-    let mut task = tokio::spawn(handler.handle(ctx));
+    let mut task = tokio::spawn(handler.handle(ctx).instrument(span.clone()));
     let joined = tokio::select! {
         r = &mut task => r,
         _ = tokio::time::sleep(limit) => {
@@ -171,7 +187,7 @@ async fn discard(shared: &Shared, queue: &QueueKeys, raw: &[u8], job: &Job) {
 
 /// What an attempt's outcome means for the job.
 #[derive(Debug, PartialEq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Done,
     /// Scheduled again: the envelope with its attempt counted, due after
     /// `delay`.
@@ -254,6 +270,8 @@ fn malformed(raw: &[u8], error: &str) -> Job {
         ))),
         timeout_ms: None,
         unique_key: None,
+        traceparent: None,
+        tracestate: None,
     }
 }
 

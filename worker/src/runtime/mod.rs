@@ -14,6 +14,7 @@ mod lifecycle;
 mod liveness;
 mod promote;
 mod running;
+mod trace;
 mod wake;
 
 use std::time::Duration;

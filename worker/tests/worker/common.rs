@@ -185,6 +185,8 @@ pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_c
         last_error: None,
         timeout_ms: None,
         unique_key: None,
+        traceparent: None,
+        tracestate: None,
     };
     let q = client.schema().queue(queue).unwrap();
     client

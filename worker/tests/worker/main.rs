@@ -22,5 +22,6 @@ mod outage;
 mod retry;
 mod schedule;
 mod shutdown;
+mod trace;
 mod webhook;
 mod webhook_safety;

@@ -232,6 +232,8 @@ async fn a_payload_the_worker_will_refuse_is_flagged() {
         last_error: None,
         timeout_ms: None,
         unique_key: None,
+        traceparent: None,
+        tracestate: None,
     };
     let op = redspin_core::ops::Enqueue {
         queue: &q,

@@ -1,0 +1,96 @@
+//! OpenTelemetry across the queue: a job enqueued with a `traceparent`
+//! runs in a CONSUMER span of that trace (exported over OTLP/HTTP to a
+//! receiver that decodes it), and its webhook carries that span's context.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::*;
+use redspin_core::NewJob;
+use redspin_testsupport::otlp::OtlpReceiver;
+use redspin_testsupport::TestRedis;
+use serde_json::json;
+
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT: &str = "00f067aa0ba902b7";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
+    let redis = TestRedis::start();
+    let otlp = OtlpReceiver::start().await;
+    let hook = Receiver::start(|_| (200, vec![], Duration::ZERO)).await;
+    let client = client(&redis).await;
+    let traced = NewJob::new("webhook", json!({"url": hook.url}))
+        .traced(Some(&format!("00-{TRACE}-{PARENT}-01")), Some("vendor=7"));
+    let (job, _) = client.enqueue("default", traced).await.unwrap();
+    let (plain, _) = client
+        .enqueue("default", NewJob::new("webhook", json!({"url": hook.url})))
+        .await
+        .unwrap();
+    let _w = Proc(
+        Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+            .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+            .args(["run", "--webhook-allow-private"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp.endpoint)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_done(&client, "default", 2).await;
+    let span_of = |id: &str| {
+        otlp.spans()
+            .into_iter()
+            .find(|s| s.attr("messaging.message.id").as_deref() == Some(id))
+    };
+    let span = eventually(WAIT, "the job's span exported", || async {
+        span_of(&job.id)
+    })
+    .await;
+    assert_eq!(span.service, "redspin-worker");
+    assert_eq!(span.span.name, "process default");
+    assert_eq!(span.span.kind, 5, "CONSUMER");
+    assert_eq!(span.trace_id_hex(), TRACE);
+    assert_eq!(hex(&span.span.parent_span_id), PARENT);
+    for (key, want) in [
+        ("messaging.system", "redspin"),
+        ("messaging.destination.name", "default"),
+        ("messaging.operation.type", "process"),
+        ("redspin.job.type", "webhook"),
+        ("redspin.job.attempt", "1"),
+        ("redspin.outcome", "done"),
+    ] {
+        assert_eq!(span.attr(key).as_deref(), Some(want), "{key}");
+    }
+    let sent = hook
+        .received()
+        .into_iter()
+        .find(|r| r.headers["idempotency-key"] == job.id)
+        .unwrap();
+    let own = format!("00-{TRACE}-{}-01", hex(&span.span.span_id));
+    assert_eq!(
+        sent.headers.get("traceparent"),
+        Some(&own),
+        "the attempt's span"
+    );
+    assert_eq!(
+        sent.headers.get("tracestate").map(String::as_str),
+        Some("vendor=7")
+    );
+
+    let other = eventually(WAIT, "the plain job's span", || async {
+        span_of(&plain.id)
+    })
+    .await;
+    assert_ne!(
+        other.trace_id_hex(),
+        TRACE,
+        "a job without context starts a trace"
+    );
+    assert!(other.span.parent_span_id.is_empty());
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
