@@ -53,6 +53,9 @@ async fn create(ctx: &Ctx) -> ApiResult {
     }
     job.timeout_ms = body.timeout_ms;
     job.unique_key = body.unique_key;
+    // The request's trace goes on through the queue (kept only when well
+    // formed).
+    let job = job.traced(ctx.header("traceparent"), ctx.header("tracestate"));
     // The core's judgement, the one the worker applies: what is accepted
     // here runs there.
     job.check()

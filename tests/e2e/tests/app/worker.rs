@@ -53,10 +53,12 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
 
     const DELAY_MS: u64 = 2_000;
     let posted_ms = now_ms();
+    const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let (s, _, b) = send(
         app.client
             .post(app.url("/tasks"))
             .bearer_auth(ADMIN)
+            .header("traceparent", TRACEPARENT)
             .json(&json!({
                 "type": "webhook",
                 "payload": {"url": format!("{hook}/hooks/welcome"), "body": {"user": 1}},
@@ -108,6 +110,12 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
     );
     assert_eq!(hit.path, "/hooks/welcome");
     assert_eq!(hit.headers["idempotency-key"], id);
+    // The request's trace context went through the queue (this worker
+    // exports nothing, so it passes the context on as it came).
+    assert_eq!(
+        hit.headers.get("traceparent").map(String::as_str),
+        Some(TRACEPARENT)
+    );
     let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
     assert_eq!(body, json!({"user": 1}));
     let done = eventually(Duration::from_secs(20), "the status says done", || async {
@@ -130,10 +138,12 @@ async fn a_delayed_webhook_is_delivered_at_its_due_time() {
 async fn a_webhook_to_an_internal_address_is_dead_with_the_reason() {
     let app = TestApp::start().await;
     let (stop, worker) = start_worker(&app, Registry::with_builtins());
+    const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let (s, _, b) = send(
         app.client
             .post(app.url("/tasks"))
             .bearer_auth(ADMIN)
+            .header("traceparent", TRACEPARENT)
             .json(&json!({
                 "type": "webhook",
                 "payload": {"url": "http://169.254.169.254/latest/meta-data/iam?token=s3cret"},
