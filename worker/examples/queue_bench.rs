@@ -97,7 +97,6 @@ async fn main() -> anyhow::Result<()> {
                     queue: &q,
                     job: &job,
                     now_ms: now - 1,
-                    unique: None,
                 })
                 .await?;
             anyhow::Ok(())

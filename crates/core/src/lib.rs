@@ -32,7 +32,7 @@
 //!     .delay_ms(1000)
 //!     .into_job(uuid::Uuid::new_v4(), 1_700_000_000_000)
 //!     .unwrap();
-//! let op = Enqueue { queue: &queue, job: &job, now_ms: 1_700_000_000_000, unique: None };
+//! let op = Enqueue { queue: &queue, job: &job, now_ms: 1_700_000_000_000 };
 //! let Request::Script(call) = op.request() else { unreachable!() };
 //! assert_eq!(call.evalsha().name, "EVALSHA");
 //! ```

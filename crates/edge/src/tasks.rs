@@ -52,7 +52,6 @@ impl<R: Redis> Tasks<R> {
                 queue: &self.queue,
                 job: &job,
                 now_ms: now,
-                unique: job.unique_key.as_deref(),
             },
         )
         .await

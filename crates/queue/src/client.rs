@@ -64,7 +64,6 @@ impl QueueClient {
                 queue: &q,
                 job: &job,
                 now_ms: now,
-                unique: job.unique_key.as_deref(),
             })
             .await?;
         if done.duplicate {

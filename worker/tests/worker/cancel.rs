@@ -9,16 +9,8 @@ use redspin_core::JobState;
 use redspin_testsupport::TestRedis;
 
 fn cli(redis: &TestRedis, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
-        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (ok, out, err) = crate::common::cli(redis, args);
+    (ok, out.trim().to_owned(), err)
 }
 
 fn worker(redis: &TestRedis) -> Proc {

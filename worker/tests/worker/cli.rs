@@ -6,19 +6,6 @@ use crate::common::*;
 use redspin_testsupport::TestRedis;
 use redspin_worker::Registry;
 
-fn cli(redis: &TestRedis, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
-        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn enqueue_status_stats_and_dead_commands() {
     let redis = TestRedis::start();

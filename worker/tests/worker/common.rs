@@ -195,7 +195,6 @@ pub async fn enqueue_unchecked(client: &QueueClient, queue: &str, new: redspin_c
             queue: &q,
             job: &job,
             now_ms: now,
-            unique: None,
         })
         .await
         .unwrap();
@@ -209,5 +208,20 @@ fn uuid_like() -> String {
         "unchecked-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs `redspin-worker` with `args` against `redis`: (success, stdout,
+/// stderr).
+pub fn cli(redis: &TestRedis, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }

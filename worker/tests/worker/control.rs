@@ -9,19 +9,6 @@ use redspin_core::NewJob;
 use redspin_testsupport::TestRedis;
 use serde_json::json;
 
-fn cli(redis: &TestRedis, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
-        .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn worker(redis: &TestRedis, slots: &str) -> Proc {
     Proc(
         Command::new(env!("CARGO_BIN_EXE_redspin-worker"))

@@ -7,14 +7,13 @@ use crate::{scripts, CoreError, Job, JobState, Op, QueueKeys, Request, ScriptCal
 pub const UNIQUE_HOLD_MS: u64 = 30 * 24 * 3600 * 1000;
 
 /// Put a job on the ready list, or in the delay set when `run_at` is later
-/// than `now_ms`; with `unique`, only while no unfinished job of the queue
-/// holds that key. Parses to what happened.
+/// than `now_ms`; with a `unique_key`, only while no unfinished job of the
+/// queue holds that key. Parses to what happened.
 #[derive(Debug, Clone)]
 pub struct Enqueue<'a> {
     pub queue: &'a QueueKeys,
     pub job: &'a Job,
     pub now_ms: u64,
-    pub unique: Option<&'a str>,
 }
 
 /// The job enqueued, or the unfinished one holding its unique key.
@@ -32,8 +31,9 @@ impl Op for Enqueue<'_> {
 
     fn request(&self) -> Request {
         let q = self.queue;
+        let unique = self.job.unique_key.as_deref();
         let mut keys = vec![q.ready(), q.scheduled(), q.job(&self.job.id)];
-        keys.extend(self.unique.map(|k| q.unique(k)));
+        keys.extend(unique.map(|k| q.unique(k)));
         let hold = self.job.run_at.saturating_sub(self.now_ms) + UNIQUE_HOLD_MS;
         Request::Script(ScriptCall {
             script: &scripts::ENQUEUE,
@@ -45,7 +45,7 @@ impl Op for Enqueue<'_> {
                 self.job.kind.as_str().into(),
                 self.job.max_attempts.into(),
                 q.wake().into(),
-                self.unique.unwrap_or("").into(),
+                unique.unwrap_or("").into(),
                 hold.into(),
                 self.job.id.as_str().into(),
                 q.base().into(),

@@ -239,7 +239,6 @@ async fn a_payload_the_worker_will_refuse_is_flagged() {
         queue: &q,
         job: &job,
         now_ms: now,
-        unique: None,
     };
     dash.client.connection().run(&op).await.unwrap();
     let cookie = dash.sign_in().await;
