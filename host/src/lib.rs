@@ -77,5 +77,6 @@ pub mod spin_variables;
 pub mod sqlite;
 pub mod state;
 pub mod streams;
+pub mod telemetry;
 pub mod tls;
 pub mod wasi_keyvalue;

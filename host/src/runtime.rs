@@ -36,8 +36,10 @@ use crate::runtime_config::RuntimeConfig;
 use crate::spin_http::OutboundHooks;
 use crate::sqlite::Databases;
 use crate::state::{ComponentEnv, HostState, Services};
+use crate::telemetry;
 use crate::tls::TlsConfigs;
 use crate::variables::Resolved;
+use tracing::Instrument;
 
 /// How long past a request's own limit its connection is dropped: the
 /// guest's timeout fires (and is logged) first.
@@ -109,6 +111,7 @@ pub struct Runtime {
     components: HashMap<String, Loaded>,
     services: Arc<Services>,
     options: Options,
+    requests: telemetry::RequestCounter,
 }
 
 impl Runtime {
@@ -175,6 +178,7 @@ impl Runtime {
                 tls,
             }),
             options,
+            requests: telemetry::RequestCounter::new(),
         })
     }
 
@@ -203,29 +207,51 @@ impl Runtime {
         client: SocketAddr,
         deadline: &Deadline,
     ) -> Response<Body> {
-        deadline.set(Instant::now() + self.options.body_timeout + DEADLINE_SLACK);
-        if let Some(name) = req.uri().path().strip_prefix(WELL_KNOWN_PREFIX) {
-            return self.well_known(name);
+        let span = telemetry::request_span(&req, client);
+        let method = req.method().clone();
+        async {
+            let (resp, route) = self.respond(req, client, deadline).await;
+            telemetry::finish_request(&method, route.as_deref(), resp.status());
+            resp
         }
-        let Some(m) = self.router.route(req.uri().path()) else {
-            return plain(StatusCode::NOT_FOUND, "");
+        .instrument(span)
+        .await
+    }
+
+    /// [`Runtime::handle`]'s answer, with the route it matched.
+    async fn respond(
+        &self,
+        req: Request<Incoming>,
+        client: SocketAddr,
+        deadline: &Deadline,
+    ) -> (Response<Body>, Option<String>) {
+        deadline.set(Instant::now() + self.options.body_timeout + DEADLINE_SLACK);
+        let path = req.uri().path();
+        if let Some(name) = path.strip_prefix(WELL_KNOWN_PREFIX) {
+            let route = Some(path.to_owned());
+            return (self.well_known(name), route);
+        }
+        let Some(m) = self.router.route(path) else {
+            return (plain(StatusCode::NOT_FOUND, ""), None);
         };
+        let route = Some(m.raw_route.clone());
+        self.requests.add(&self.app_name, &m.component);
         let loaded = &self.components[&m.component];
         let (mut parts, body) = req.into_parts();
         let body = match self.read_body(&parts.headers, body).await {
             Ok(body) => body,
-            Err(refusal) => return refusal,
+            Err(refusal) => return (refusal, route),
         };
         m.add_spin_headers(&mut parts.headers, &parts.uri, client);
         let req = Request::from_parts(parts, Full::new(body));
         deadline.set(Instant::now() + self.guest_limit() + DEADLINE_SLACK);
         match self.call(loaded, req).await {
-            Ok(resp) => resp,
+            Ok(resp) => (resp, route),
             Err(e) => {
-                let first = e.to_string();
-                let first = first.lines().next().unwrap_or_default();
+                let first = telemetry::first_line(&e);
                 tracing::error!(component = %loaded.env.id, "request failed: {first}");
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "")
+                telemetry::request_failed(&first);
+                (plain(StatusCode::INTERNAL_SERVER_ERROR, ""), route)
             }
         }
     }
@@ -292,12 +318,19 @@ impl Runtime {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let store = self.new_store(loaded, &stderr);
         let id = loaded.env.id.clone();
+        let span = telemetry::execute_span(&id);
         let logged = move |run: Run| -> Run {
-            Box::pin(async move {
-                let result = run.await;
-                log_outcome(&id, &result, &stderr);
-                result
-            })
+            Box::pin(
+                async move {
+                    let result = run.await;
+                    if let Err(e) = &result {
+                        telemetry::execute_failed(e);
+                    }
+                    log_outcome(&id, &result, &stderr);
+                    result
+                }
+                .instrument(span),
+            )
         };
         loaded
             .handler

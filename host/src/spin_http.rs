@@ -13,9 +13,12 @@ use std::sync::Arc;
 
 use wasmtime_wasi_http::WasiHttpHooks;
 
+use tracing::Instrument;
+
 use crate::http_client;
 use crate::networks::BlockedNetworks;
 use crate::outbound::{AllowedHosts, OutboundUrl};
+use crate::telemetry;
 use crate::tls::TlsConfigs;
 
 /// Per-request hooks carrying the component's outbound rules.
@@ -88,6 +91,8 @@ impl WasiHttpHooks for OutboundHooks {
     > {
         let _ = fut;
         let mut request = request;
+        let span = telemetry::outbound_span(request.method());
+        let _entered = span.enter();
         if is_self_request(request.uri()) {
             if !self.allowed.allows_relative(&["http", "https"]) {
                 tracing::warn!(component = %self.component, "refused a request to the app itself: no http://self in allowed_outbound_hosts");
@@ -109,10 +114,16 @@ impl WasiHttpHooks for OutboundHooks {
             blocked: self.blocked.clone(),
             tls: self.tls.clone(),
         };
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (res, io) = http_client::send(request, options, rules).await?;
-            Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as Io))
-        })
+        telemetry::outbound_prepared(&span, &mut request);
+        drop(_entered);
+        Box::new(
+            async move {
+                use http_body_util::BodyExt;
+                let (res, io) = http_client::send(request, options, rules).await?;
+                tracing::Span::current().record("http.response.status_code", res.status().as_u16());
+                Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as Io))
+            }
+            .instrument(span),
+        )
     }
 }

@@ -17,8 +17,17 @@ enum Failure {
     Undefined(String),
 }
 
-/// The value of `name` for `env`'s component.
+/// The value of `name` for `env`'s component; a failure marks the current
+/// span failed, the guest to blame (as Spin does).
 fn lookup(env: &ComponentEnv, name: &str) -> Result<String, Failure> {
+    let found = find(env, name);
+    if let Err(Failure::InvalidName(m) | Failure::Undefined(m)) = &found {
+        redspin_telemetry::propagation::mark_error(&tracing::Span::current(), m, "guest");
+    }
+    found
+}
+
+fn find(env: &ComponentEnv, name: &str) -> Result<String, Failure> {
     if let Err(e) = validate_name(name) {
         return Err(Failure::InvalidName(match e {
             VariableError::InvalidName(m) => m,
@@ -32,8 +41,9 @@ fn lookup(env: &ComponentEnv, name: &str) -> Result<String, Failure> {
 }
 
 impl v2::Host for HostState {
-    async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, v2::Error>> {
-        Ok(lookup(&self.env, &name).map_err(|f| match f {
+    #[tracing::instrument(name = "spin_variables.get", skip(self), fields(otel.kind = "client"))]
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<String, v2::Error>> {
+        Ok(lookup(&self.env, &key).map_err(|f| match f {
             Failure::InvalidName(m) => v2::Error::InvalidName(m),
             Failure::Undefined(m) => v2::Error::Undefined(m),
         }))
@@ -43,12 +53,13 @@ impl v2::Host for HostState {
 impl v3::variables::Host for HostState {}
 
 impl<T: Send> v3::variables::HostWithStore<T> for HasSelf<HostState> {
+    #[tracing::instrument(name = "spin_variables.get", skip(a), fields(otel.kind = "client"))]
     async fn get(
         a: &Accessor<T, Self>,
-        name: String,
+        key: String,
     ) -> wasmtime::Result<Result<String, v3::variables::Error>> {
         let env = a.with(|mut a| a.get().env.clone());
-        Ok(lookup(&env, &name).map_err(|f| match f {
+        Ok(lookup(&env, &key).map_err(|f| match f {
             Failure::InvalidName(m) => v3::variables::Error::InvalidName(m),
             Failure::Undefined(m) => v3::variables::Error::Undefined(m),
         }))
@@ -56,13 +67,15 @@ impl<T: Send> v3::variables::HostWithStore<T> for HasSelf<HostState> {
 }
 
 impl wasi_config::Host for HostState {
+    #[tracing::instrument(name = "wasi_config.get", skip(self), fields(otel.kind = "client"))]
     async fn get(
         &mut self,
-        name: String,
+        key: String,
     ) -> wasmtime::Result<Result<Option<String>, wasi_config::Error>> {
-        Ok(Ok(lookup(&self.env, &name).ok()))
+        Ok(Ok(lookup(&self.env, &key).ok()))
     }
 
+    #[tracing::instrument(name = "wasi_config.get_all", skip(self), fields(otel.kind = "client"))]
     async fn get_all(
         &mut self,
     ) -> wasmtime::Result<Result<Vec<(String, String)>, wasi_config::Error>> {

@@ -56,6 +56,7 @@ impl HostState {
 }
 
 impl store::Host for HostState {
+    #[tracing::instrument(name = "wasi_key_value.open", skip_all, fields(otel.kind = "client"))]
     async fn open(&mut self, identifier: String) -> R<Resource<KvStore>> {
         let opened = crate::kv::store::open(&self.env, &self.services, self.kv_open, &identifier);
         match opened.await {
@@ -69,22 +70,27 @@ impl store::Host for HostState {
 }
 
 impl store::HostBucket for HostState {
+    #[tracing::instrument(name = "wasi_key_value.get", skip_all, fields(otel.kind = "client"))]
     async fn get(&mut self, b: Resource<KvStore>, key: String) -> R<Option<Vec<u8>>> {
         Ok(wasi(self.bucket(&b)?.get(key).await))
     }
 
+    #[tracing::instrument(name = "wasi_key_value.set", skip_all, fields(otel.kind = "client"))]
     async fn set(&mut self, b: Resource<KvStore>, key: String, value: Vec<u8>) -> R<()> {
         Ok(wasi(self.bucket(&b)?.set(key, value).await))
     }
 
+    #[tracing::instrument(name = "wasi_key_value.delete", skip_all, fields(otel.kind = "client"))]
     async fn delete(&mut self, b: Resource<KvStore>, key: String) -> R<()> {
         Ok(wasi(self.bucket(&b)?.delete(key).await))
     }
 
+    #[tracing::instrument(name = "wasi_key_value.exists", skip_all, fields(otel.kind = "client"))]
     async fn exists(&mut self, b: Resource<KvStore>, key: String) -> R<bool> {
         Ok(wasi(self.bucket(&b)?.exists(key).await))
     }
 
+    #[tracing::instrument(name = "wasi_key_value.list_keys", skip_all, fields(otel.kind = "client"))]
     async fn list_keys(
         &mut self,
         b: Resource<KvStore>,
@@ -107,10 +113,12 @@ impl store::HostBucket for HostState {
 }
 
 impl atomics::Host for HostState {
+    #[tracing::instrument(name = "spin_key_value.increment", skip_all, fields(otel.kind = "client"))]
     async fn increment(&mut self, b: Resource<KvStore>, key: String, delta: i64) -> R<i64> {
         Ok(wasi(self.bucket(&b)?.increment(key, delta).await))
     }
 
+    #[tracing::instrument(name = "spin_key_value.swap", skip_all, fields(otel.kind = "client"))]
     async fn swap(
         &mut self,
         cas: Resource<Cas>,
@@ -159,11 +167,13 @@ impl HostState {
 }
 
 impl atomics::HostCas for HostState {
+    #[tracing::instrument(name = "wasi_key_value_cas.new", skip_all, fields(otel.kind = "client"))]
     async fn new(&mut self, b: Resource<KvStore>, key: String) -> R<Resource<Cas>> {
         let store = self.bucket(&b)?;
         self.push_cas(store, key, None)
     }
 
+    #[tracing::instrument(name = "wasi_key_value_cas.current", skip_all, fields(otel.kind = "client"))]
     async fn current(&mut self, cas: Resource<Cas>) -> R<Option<Vec<u8>>> {
         let (store, key) = {
             let c = self.table.get(&cas)?;
@@ -185,6 +195,7 @@ impl atomics::HostCas for HostState {
 }
 
 impl batch::Host for HostState {
+    #[tracing::instrument(name = "spin_key_value.get_many", skip_all, fields(otel.kind = "client"))]
     async fn get_many(
         &mut self,
         b: Resource<KvStore>,
@@ -194,10 +205,12 @@ impl batch::Host for HostState {
         Ok(wasi(found).map(|f| f.into_iter().map(|(k, v)| (k, Some(v))).collect()))
     }
 
+    #[tracing::instrument(name = "spin_key_value.set_many", skip_all, fields(otel.kind = "client"))]
     async fn set_many(&mut self, b: Resource<KvStore>, pairs: Vec<(String, Vec<u8>)>) -> R<()> {
         Ok(wasi(self.bucket(&b)?.set_many(pairs).await))
     }
 
+    #[tracing::instrument(name = "spin_key_value.delete_many", skip_all, fields(otel.kind = "client"))]
     async fn delete_many(&mut self, b: Resource<KvStore>, keys: Vec<String>) -> R<()> {
         Ok(wasi(self.bucket(&b)?.delete_many(keys).await))
     }

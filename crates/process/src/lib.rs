@@ -43,9 +43,27 @@ pub fn init_logging() -> Result<(), LogError> {
 pub type ExtraLayer =
     Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
+/// Whether log lines name the spans they happen in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpansInLogs {
+    /// Each line starts with its spans and their fields (the worker: a
+    /// job's id on every line of its attempt).
+    Shown,
+    /// Lines carry their own fields only, and spans exist only for
+    /// `extra` (the host: its spans are Spin's, for export; with no
+    /// exporter they are never even created).
+    Hidden,
+}
+
 /// [`init_logging`], with `extra` seeing every span and event its own
 /// filter lets through (`RUST_LOG` filters the log lines only).
 pub fn init_logging_with(extra: Option<ExtraLayer>) -> Result<(), LogError> {
+    init_logging_as(extra, SpansInLogs::Shown)
+}
+
+/// [`init_logging_with`], choosing whether log lines show spans.
+pub fn init_logging_as(extra: Option<ExtraLayer>, spans: SpansInLogs) -> Result<(), LogError> {
+    use tracing_subscriber::filter::FilterExt;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
@@ -55,9 +73,11 @@ pub fn init_logging_with(extra: Option<ExtraLayer>) -> Result<(), LogError> {
         Err(std::env::VarError::NotUnicode(_)) => return Err(LogError::NotUnicode),
     };
     let filter = filter(value.as_deref())?;
+    let events_only =
+        tracing_subscriber::filter::filter_fn(move |m| spans == SpansInLogs::Shown || m.is_event());
     let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_filter(filter);
+        .with_filter(filter.and(events_only));
     tracing_subscriber::registry().with(extra).with(log).init();
     Ok(())
 }

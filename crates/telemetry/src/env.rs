@@ -135,6 +135,16 @@ fn headers(
     Ok(out)
 }
 
+/// `service.name` in `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k=v`), Spin's
+/// second choice after `OTEL_SERVICE_NAME`.
+pub fn service_name_attribute(attributes: &str) -> Option<String> {
+    attributes.split(',').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        let v = percent_decode(v.trim());
+        (k.trim() == "service.name" && !v.is_empty()).then_some(v)
+    })
+}
+
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -296,5 +306,19 @@ mod tests {
         assert!(!EnvError::Headers("X".into())
             .to_string()
             .contains("novalue"));
+    }
+
+    #[test]
+    fn the_service_name_may_come_from_the_resource_attributes() {
+        let cases = [
+            ("", None),
+            ("service.name=shop", Some("shop")),
+            ("a=1, service.name = my%20app ,b=2", Some("my app")),
+            ("service.name=", None),
+            ("service.namespace=x", None),
+        ];
+        for (attrs, want) in cases {
+            assert_eq!(service_name_attribute(attrs).as_deref(), want, "{attrs:?}");
+        }
     }
 }

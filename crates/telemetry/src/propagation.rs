@@ -1,5 +1,6 @@
 //! W3C trace context (`traceparent`, `tracestate`) in and out of `tracing`
 //! spans: what a job envelope carries across the queue and a webhook sends.
+//! Also what a span learns after it started: its final name, a failure.
 
 use std::collections::HashMap;
 
@@ -51,4 +52,33 @@ pub fn trace_id(span: &tracing::Span) -> Option<String> {
     let cx = span.context();
     let sc = cx.span().span_context().clone();
     sc.is_valid().then(|| sc.trace_id().to_string())
+}
+
+/// Renames `span` once it has started (recording `otel.name` renames a
+/// span only before it is first entered).
+pub fn rename(span: &tracing::Span, name: String) {
+    if !span.is_disabled() {
+        span.context().span().update_name(name);
+    }
+}
+
+/// Marks `span` failed with `message`, and who is to blame (`guest` or
+/// `host`), as Spin's `mark_as_error` does (`error.blame`).
+pub fn mark_error(span: &tracing::Span, message: &str, blame: &'static str) {
+    if !span.is_disabled() {
+        span.set_status(opentelemetry::trace::Status::error(message.to_owned()));
+        span.set_attribute("error.blame", blame);
+    }
+}
+
+/// Adds the event `name` with integer attributes to `span`, for the
+/// exporter only (no log line).
+pub fn add_event(span: &tracing::Span, name: &'static str, attrs: &[(&'static str, i64)]) {
+    if !span.is_disabled() {
+        let attrs = attrs
+            .iter()
+            .map(|(k, v)| opentelemetry::KeyValue::new(*k, *v))
+            .collect();
+        span.add_event(name, attrs);
+    }
 }

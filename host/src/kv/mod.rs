@@ -43,6 +43,20 @@ pub enum StoreConfig {
     Redis { url: String },
 }
 
+/// Spin's summary of a store (`key-value-spin`, `key-value-redis`): no
+/// password, no path beyond the file's.
+fn summary(config: &StoreConfig) -> String {
+    use ::redis::IntoConnectionInfo;
+    match config {
+        StoreConfig::Sqlite(Location::InMemory) => "a temporary in-memory store".into(),
+        StoreConfig::Sqlite(Location::Path(p)) => format!("\"{}\"", p.display()),
+        StoreConfig::Redis { url } => match url.as_str().into_connection_info() {
+            Ok(info) => format!("Redis at {}", info.addr()),
+            Err(_) => "unknown".into(),
+        },
+    }
+}
+
 /// One store, shared by every request and component that lists it.
 pub enum Backend {
     Sqlite(Arc<sqlite::SqliteStore>),
@@ -62,6 +76,8 @@ pub struct OpenError {
 #[derive(Default)]
 pub struct Stores {
     stores: BTreeMap<String, Arc<Backend>>,
+    /// Where each lives, as Spin's `kv.backend` span field says it.
+    summaries: BTreeMap<String, String>,
 }
 
 impl Stores {
@@ -73,7 +89,9 @@ impl Stores {
         redis: &Arc<RedisPool>,
     ) -> Result<Self, OpenError> {
         let mut stores = BTreeMap::new();
+        let mut summaries = BTreeMap::new();
         for (label, config) in configs {
+            summaries.insert(label.clone(), summary(config));
             let backend = match config {
                 StoreConfig::Sqlite(location) => Backend::Sqlite(Arc::new(
                     sqlite::SqliteStore::open(label, location).map_err(|source| OpenError {
@@ -87,7 +105,13 @@ impl Stores {
             };
             stores.insert(label.clone(), Arc::new(backend));
         }
-        Ok(Self { stores })
+        Ok(Self { stores, summaries })
+    }
+
+    /// Where the store `label` lives (`unknown` for one not configured).
+    pub fn summary(&self, label: &str) -> String {
+        let known = self.summaries.get(label);
+        known.cloned().unwrap_or_else(|| "unknown".into())
     }
 
     pub fn get(&self, label: &str) -> Option<&Arc<Backend>> {

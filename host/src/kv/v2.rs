@@ -30,7 +30,9 @@ impl HostState {
 impl Host for HostState {}
 
 impl HostStore for HostState {
-    async fn open(&mut self, label: String) -> R<Resource<KvStore>> {
+    #[tracing::instrument(name = "spin_key_value.open", skip(self), err(Debug), fields(otel.kind = "client", kv.backend = self.services.kv.summary(&name)))]
+    async fn open(&mut self, name: String) -> R<Resource<KvStore>> {
+        let label = name;
         match store::open(&self.env, &self.services, self.kv_open, &label).await {
             Ok(s) => {
                 self.kv_open += 1;
@@ -40,22 +42,27 @@ impl HostStore for HostState {
         }
     }
 
+    #[tracing::instrument(name = "spin_key_value.get", skip_all, fields(otel.kind = "client"))]
     async fn get(&mut self, s: Resource<KvStore>, key: String) -> R<Option<Vec<u8>>> {
         Ok(self.kv(&s)?.get(key).await.map_err(Into::into))
     }
 
+    #[tracing::instrument(name = "spin_key_value.set", skip_all, fields(otel.kind = "client"))]
     async fn set(&mut self, s: Resource<KvStore>, key: String, value: Vec<u8>) -> R<()> {
         Ok(self.kv(&s)?.set(key, value).await.map_err(Into::into))
     }
 
+    #[tracing::instrument(name = "spin_key_value.delete", skip_all, fields(otel.kind = "client"))]
     async fn delete(&mut self, s: Resource<KvStore>, key: String) -> R<()> {
         Ok(self.kv(&s)?.delete(key).await.map_err(Into::into))
     }
 
+    #[tracing::instrument(name = "spin_key_value.exists", skip_all, fields(otel.kind = "client"))]
     async fn exists(&mut self, s: Resource<KvStore>, key: String) -> R<bool> {
         Ok(self.kv(&s)?.exists(key).await.map_err(Into::into))
     }
 
+    #[tracing::instrument(name = "spin_key_value.get_keys", skip_all, fields(otel.kind = "client"))]
     async fn get_keys(&mut self, s: Resource<KvStore>) -> R<Vec<String>> {
         Ok(self.kv(&s)?.get_keys().await.map_err(Into::into))
     }

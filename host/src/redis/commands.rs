@@ -1,5 +1,14 @@
 //! The Redis commands a component may send, written once for both
 //! generations of the interface.
+//!
+//! Each is a span named and dressed as Spin 4.0.2 names it
+//! (`factor-outbound-redis/src/host.rs`): `GET <key>`, `SET <key>`, the
+//! command's name for `execute`. Values, payloads and `execute`'s
+//! arguments are never recorded (Spin's `spin:redis@3` records the
+//! arguments, and names `SADD` and `SREM` spans after the members too).
+
+use tracing::field::Empty;
+use tracing::{instrument, Level};
 
 use crate::redis::pool::{Checkout, ConnectError, RequestCount};
 use crate::redis::{text, Failure, Item, Param, RedisConnection};
@@ -17,6 +26,7 @@ fn other(e: redis::RedisError) -> Failure {
 
 /// Opens a connection for `env`'s component to `address`, one more of the
 /// `held` connections of its request.
+#[instrument(name = "spin_outbound_redis.open_connection", skip_all, err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", db.address = Empty, server.port = Empty, db.namespace = Empty))]
 pub async fn open(
     env: &ComponentEnv,
     services: &Services,
@@ -50,6 +60,7 @@ async fn query<T: redis::FromRedisValue>(c: &Checkout, name: &str, cmd: &redis::
     c.query(name, cmd).await.map_err(other)
 }
 
+#[instrument(name = "spin_outbound_redis.publish", skip(c, payload), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("PUBLISH {}", channel)))]
 pub async fn publish(c: &Checkout, channel: String, payload: Vec<u8>) -> R<()> {
     let cmd = redis::cmd("PUBLISH").arg(channel).arg(payload).to_owned();
     query::<i64>(c, "PUBLISH", &cmd).await.map(drop)
@@ -65,6 +76,7 @@ fn within_cap(bytes: usize) -> R<()> {
     Ok(())
 }
 
+#[instrument(name = "spin_outbound_redis.get", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("GET {}", key)))]
 pub async fn get(c: &Checkout, key: String) -> R<Option<Vec<u8>>> {
     let value: Option<Vec<u8>> = query(c, "GET", redis::cmd("GET").arg(key)).await?;
     // Counted as Spin counts it.
@@ -73,24 +85,29 @@ pub async fn get(c: &Checkout, key: String) -> R<Option<Vec<u8>>> {
     Ok(value)
 }
 
+#[instrument(name = "spin_outbound_redis.set", skip(c, value), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SET {}", key)))]
 pub async fn set(c: &Checkout, key: String, value: Vec<u8>) -> R<()> {
     query(c, "SET", redis::cmd("SET").arg(key).arg(value)).await
 }
 
+#[instrument(name = "spin_outbound_redis.incr", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("INCRBY {} 1", key)))]
 pub async fn incr(c: &Checkout, key: String) -> R<i64> {
     query(c, "INCRBY", redis::cmd("INCRBY").arg(key).arg(1)).await
 }
 
+#[instrument(name = "spin_outbound_redis.del", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("DEL {}", keys.join(" "))))]
 pub async fn del(c: &Checkout, keys: Vec<String>) -> R<u32> {
     query(c, "DEL", redis::cmd("DEL").arg(keys)).await
 }
 
+#[instrument(name = "spin_outbound_redis.sadd", skip(c, values), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SADD {}", key)))]
 pub async fn sadd(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
     query(c, "SADD", redis::cmd("SADD").arg(key).arg(values)).await
 }
 
 /// Capped as `get` is (Spin sets no cap here: a set of any size would be
 /// collected in the host).
+#[instrument(name = "spin_outbound_redis.smembers", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SMEMBERS {}", key)))]
 pub async fn smembers(c: &Checkout, key: String) -> R<Vec<String>> {
     let members: Vec<String> = query(c, "SMEMBERS", redis::cmd("SMEMBERS").arg(key)).await?;
     let size = members
@@ -101,10 +118,12 @@ pub async fn smembers(c: &Checkout, key: String) -> R<Vec<String>> {
     Ok(members)
 }
 
+#[instrument(name = "spin_outbound_redis.srem", skip(c, values), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SREM {}", key)))]
 pub async fn srem(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
     query(c, "SREM", redis::cmd("SREM").arg(key).arg(values)).await
 }
 
+#[instrument(name = "spin_outbound_redis.execute", skip(c, arguments), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = %command))]
 pub async fn execute(c: &Checkout, command: String, arguments: Vec<Param>) -> R<Vec<Item>> {
     let mut cmd = redis::cmd(&command);
     for a in arguments {

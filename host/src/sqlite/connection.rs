@@ -60,6 +60,16 @@ pub fn open(
 }
 
 impl SqliteConnection {
+    /// Where the database lives, as Spin's `sqlite.backend` span field.
+    pub fn summary(&self) -> String {
+        self.db.describe()
+    }
+
+    /// Records [`Self::summary`] on the current span.
+    pub fn record_backend(&self) {
+        tracing::Span::current().record("sqlite.backend", self.summary().as_str());
+    }
+
     /// The leased connection, leased now if this is the first use.
     pub(crate) fn leased(&self) -> Result<LeaseGuard<'_>, Failure> {
         let mut slot = self

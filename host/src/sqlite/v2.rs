@@ -1,5 +1,7 @@
 //! `fermyon:spin/sqlite@2.0.0` (spin-sdk 5) over [`connection`].
 
+use tracing::field::Empty;
+use tracing::{instrument, Level};
 use wasmtime::component::Resource;
 
 use crate::bindings::sqlite::{Error, Host, HostConnection, QueryResult, RowResult, Value};
@@ -68,6 +70,7 @@ type R<T> = wasmtime::Result<Result<T, Error>>;
 impl Host for HostState {}
 
 impl HostConnection for HostState {
+    #[instrument(name = "spin_sqlite.open", skip(self), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
     async fn open(&mut self, database: String) -> R<Resource<SqliteConnection>> {
         let opened = connection::open(
             &self.env,
@@ -78,6 +81,7 @@ impl HostConnection for HostState {
         );
         match opened {
             Ok(c) => {
+                c.record_backend();
                 self.sqlite_open += 1;
                 Ok(Ok(self.table.push(c)?))
             }
@@ -85,15 +89,17 @@ impl HostConnection for HostState {
         }
     }
 
+    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
     async fn execute(
         &mut self,
         c: Resource<SqliteConnection>,
-        statement: String,
+        query: String,
         parameters: Vec<Value>,
     ) -> R<QueryResult> {
         let conn = self.table.get(&c)?.clone();
+        conn.record_backend();
         let params = parameters.into_iter().map(to_sql).collect();
-        let rows = conn.execute(statement, params).await;
+        let rows = conn.execute(query, params).await;
         Ok(rows.map(query_result).map_err(Into::into))
     }
 

@@ -6,6 +6,8 @@
 //! them, with the statement's outcome in the future beside it.
 
 use tokio::sync::oneshot;
+use tracing::field::Empty;
+use tracing::{instrument, Level};
 use wasmtime::component::{Accessor, FutureReader, HasSelf, Resource, StreamReader};
 
 use crate::bindings::v3::sqlite::{
@@ -42,6 +44,7 @@ impl HostState {
             self.deadline,
         ) {
             Ok(c) => {
+                c.record_backend();
                 self.sqlite_open += 1;
                 Ok(Ok(self.table.push(c)?))
             }
@@ -60,20 +63,23 @@ fn conn<T>(
 impl Host for HostState {}
 
 impl HostConnection for HostState {
+    #[instrument(name = "spin_sqlite.open", skip(self), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
     async fn open(&mut self, database: String) -> R<Resource<SqliteConnection>> {
         self.open_sqlite(&database)
     }
 
+    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
     async fn execute(
         &mut self,
         c: Resource<SqliteConnection>,
-        statement: String,
+        query: String,
         parameters: Vec<Value>,
     ) -> R<QueryResult> {
         let conn = self.table.get(&c)?.clone();
+        conn.record_backend();
         let params = parameters.into_iter().map(to_sql).collect();
         Ok(conn
-            .execute(statement, params)
+            .execute(query, params)
             .await
             .map(query_result)
             .map_err(Into::into))

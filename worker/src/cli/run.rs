@@ -114,6 +114,18 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
             async move { stop.cancelled().await },
         )));
     }
+    if let Some(every) = redspin_telemetry::init::metrics_export_interval() {
+        let redis = Connection::open(endpoint, Duration::from_secs(5))
+            .await
+            .context("connecting to Redis")?;
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| schema.queue(q))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (m, stop) = (metrics.clone(), stop_metrics.clone());
+        tokio::spawn(metrics::sample_depths(m, redis, queues, every, stop));
+    }
     let summary = Worker::new(config, registry)
         .with_metrics(metrics)
         .run(redspin_process::shutdown_signal())

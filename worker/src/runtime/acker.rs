@@ -8,7 +8,6 @@ use redspin_core::QueueKeys;
 use tokio::sync::mpsc;
 
 use super::{inflight::Held, persist, Shared};
-use crate::metrics::Metrics;
 use redspin_queue::now_ms;
 
 /// Most acks in one script run.
@@ -24,7 +23,6 @@ pub(crate) struct AckItem {
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Receiver<AckItem>) {
-    let label = Metrics::label(queue.name());
     while let Some(first) = rx.recv().await {
         let mut items = vec![first];
         while items.len() < MAX_ACKS {
@@ -49,11 +47,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, mut rx: mpsc::Rec
             retention_secs: shared.config.status_retention.as_secs(),
         };
         if let Some(n) = persist(&shared, "ack", &op).await {
-            shared
-                .metrics
-                .processed
-                .get_or_create(&label)
-                .inc_by(n as u64);
+            shared.metrics.processed.add(queue.name(), n as u64);
             if n < batch.len() {
                 tracing::warn!(
                     queue = queue.name(),

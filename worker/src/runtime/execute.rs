@@ -12,7 +12,6 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::{acker::AckItem, inflight::Held, ms, persist, Shared};
 use crate::handler::{Handler, HandlerError, JobContext};
-use crate::metrics::Metrics;
 use redspin_queue::now_ms;
 use tracing::Instrument;
 
@@ -36,6 +35,8 @@ pub(crate) async fn run(
         }
     };
     let span = super::trace::attempt_span(&queue, &job);
+    let late = super::trace::started(&span, &job, now_ms());
+    shared.metrics.lateness.observe(queue.name(), late);
     let outcome = match attempt(&shared, &queue, &job, handler, &span).await {
         Ran::Finished(outcome) => outcome,
         Ran::Stopped => {
@@ -48,7 +49,6 @@ pub(crate) async fn run(
         }
     };
     let jitter = rand::random::<f64>();
-    let label = Metrics::label(queue.name());
     let verdict = verdict(&job, outcome, &shared.config.backoff, jitter, now_ms());
     super::trace::record(&span, &verdict);
     match verdict {
@@ -59,7 +59,7 @@ pub(crate) async fn run(
             let _ = acks.send(AckItem { held, id, unique }).await;
         }
         Verdict::Retry { next, delay } => {
-            shared.metrics.failed.get_or_create(&label).inc();
+            shared.metrics.failed.add(queue.name(), 1);
             tracing::info!(queue = queue.name(), id = %job.id, kind = %job.kind, attempt = next.attempts, ?delay, error = next.last_error.as_deref().unwrap_or(""), "job failed; retry scheduled");
             let op = Retry {
                 queue: &queue,
@@ -69,11 +69,11 @@ pub(crate) async fn run(
                 now_ms: now_ms(),
             };
             if persist(&shared, "retry", &op).await == Some(true) {
-                shared.metrics.retried.get_or_create(&label).inc();
+                shared.metrics.retried.add(queue.name(), 1);
             }
         }
         Verdict::Bury(keep) => {
-            shared.metrics.failed.get_or_create(&label).inc();
+            shared.metrics.failed.add(queue.name(), 1);
             tracing::warn!(queue = queue.name(), id = %job.id, kind = %job.kind, error = keep.last_error.as_deref().unwrap_or(""), "job failed for good");
             bury(&shared, &queue, &raw, keep).await;
         }
@@ -159,11 +159,8 @@ async fn attempt(
             return Ran::Stopped;
         }
     };
-    shared
-        .metrics
-        .latency
-        .get_or_create(&Metrics::label(queue.name()))
-        .observe(started.elapsed().as_secs_f64());
+    let took = started.elapsed().as_secs_f64();
+    shared.metrics.duration.observe(queue.name(), took);
     Ran::Finished(match joined {
         Ok(r) => r,
         Err(e) if e.is_panic() => Err(HandlerError::retry(format!(
@@ -235,11 +232,7 @@ async fn bury(shared: &Shared, queue: &QueueKeys, raw: &[u8], keep: Job) {
         limit: shared.config.dead_limit,
     };
     if persist(shared, "bury", &op).await == Some(true) {
-        shared
-            .metrics
-            .dead
-            .get_or_create(&Metrics::label(queue.name()))
-            .inc();
+        shared.metrics.dead.add(queue.name(), 1);
     }
 }
 

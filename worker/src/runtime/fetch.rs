@@ -251,11 +251,7 @@ async fn reconcile(
             jobs = n,
             "handed back jobs this worker's processing list held but it was not running (a claim whose reply was lost)"
         );
-        shared
-            .metrics
-            .recovered
-            .get_or_create(&crate::metrics::Metrics::label(queue.name()))
-            .inc_by(n as u64);
+        shared.metrics.recovered.add(queue.name(), n as u64);
     }
     Ok(())
 }

@@ -17,7 +17,6 @@ use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{ms, Shared};
-use crate::metrics::Metrics;
 use redspin_queue::now_ms;
 
 pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: CancellationToken) {
@@ -54,7 +53,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queues: Vec<QueueKeys>, stop: Cance
                     match shared.redis.run(&op).await {
                         Ok(r) if r.jobs > 0 || r.workers > 0 => {
                             tracing::warn!(queue = q.name(), jobs = r.jobs, workers = r.workers, "recovered the jobs of dead workers");
-                            shared.metrics.recovered.get_or_create(&Metrics::label(q.name())).inc_by(r.jobs as u64);
+                            shared.metrics.recovered.add(q.name(), r.jobs as u64);
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(queue = q.name(), error = %redspin_core::error::Chain(&e), "reaping failed"),

@@ -11,11 +11,9 @@ use redspin_core::{ops::Promote, ops::MAX_BATCH, QueueKeys};
 use tokio::sync::Notify;
 
 use super::Shared;
-use crate::metrics::Metrics;
 use redspin_queue::now_ms;
 
 pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>) {
-    let label = Metrics::label(queue.name());
     let max_idle = shared.config.promote_max_idle;
     let mut error_delay = Duration::from_millis(50);
     while !shared.stop.is_cancelled() {
@@ -28,11 +26,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: QueueKeys, wake: Arc<Notify>
             Ok(p) => {
                 error_delay = Duration::from_millis(50);
                 if p.count > 0 {
-                    shared
-                        .metrics
-                        .promoted
-                        .get_or_create(&label)
-                        .inc_by(p.count as u64);
+                    shared.metrics.promoted.add(queue.name(), p.count as u64);
                 }
                 if p.next_tick_ms.is_some_and(|t| t <= now_ms()) {
                     fire(&shared, &queue).await;

@@ -21,6 +21,7 @@ async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
     let hook = Receiver::start(|_| (200, vec![], Duration::ZERO)).await;
     let client = client(&redis).await;
     let traced = NewJob::new("webhook", json!({"url": hook.url}))
+        .delay_ms(300)
         .traced(Some(&format!("00-{TRACE}-{PARENT}-01")), Some("vendor=7"));
     let (job, _) = client.enqueue("default", traced).await.unwrap();
     let (plain, _) = client
@@ -33,6 +34,7 @@ async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
             .args(["run", "--webhook-allow-private"])
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp.endpoint)
             .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -63,6 +65,9 @@ async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
     ] {
         assert_eq!(span.attr(key).as_deref(), Some(want), "{key}");
     }
+    let promoted: Vec<_> = span.span.events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(promoted, ["promoted"], "it waited in the delay queue");
+
     let sent = hook
         .received()
         .into_iter()
@@ -89,6 +94,20 @@ async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
         "a job without context starts a trace"
     );
     assert!(other.span.parent_span_id.is_empty());
+    assert!(other.span.events.is_empty(), "not delayed: no promotion");
+
+    // The metrics `/metrics` has, under the same names, over OTLP.
+    for name in [
+        "redspin_jobs_processed",
+        "redspin_handler_duration_seconds",
+        "redspin_job_lateness_seconds",
+        "redspin_queue_depth",
+    ] {
+        eventually(WAIT, name, || async {
+            otlp.metric_names().iter().any(|n| n == name).then_some(())
+        })
+        .await;
+    }
 }
 
 fn hex(b: &[u8]) -> String {

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use redspin_testsupport::TestRedis;
 
-use crate::hosts::{HostKind, Server};
+use crate::hosts::{HostKind, Process, Server};
 
 pub const ADMIN: &str = "test-admin-token-0123456789abcdef";
 
@@ -123,6 +123,12 @@ impl TestApp {
     /// Starts the app with extra Spin variables (`("session_idle_secs", "2")`)
     /// under the host `REDSPIN_E2E_HOST` names (see [`crate::hosts`]).
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
+        Self::start_as(extra, None).await
+    }
+
+    /// [`TestApp::start_with`], the host run as its own process with
+    /// `process`'s environment (see [`crate::hosts::Process`]).
+    pub async fn start_as(extra: &[(&str, &str)], process: Option<Process>) -> Self {
         let redis = TestRedis::start();
         let dir =
             std::env::temp_dir().join(format!("redspin-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -154,6 +160,7 @@ impl TestApp {
             sqlite,
             vars,
             &root().join(which.build().0).join("cwasm"),
+            process,
         )
         .await;
         let client = reqwest::Client::builder()

@@ -7,7 +7,9 @@
 //!   something on Spin must not pass without it.
 //!
 //! Both get the same manifest, migrations and `SPIN_VARIABLE_*` variables,
-//! so every test runs unchanged under either.
+//! so every test runs unchanged under either. A test that needs the host's
+//! own process (its OpenTelemetry export is set up in `main`) runs the
+//! `redspin-host` binary instead of the in-process host ([`Process`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,6 +37,29 @@ impl HostKind {
     }
 }
 
+/// Environment and binaries for a host run as its own process.
+pub struct Process {
+    /// Extra environment for the host (`OTEL_*`).
+    pub env: Vec<(String, String)>,
+}
+
+/// A workspace binary (`redspin-host`, `redspin-worker`), built by
+/// `cargo test --workspace` beside this test binary's directory.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary is in target/<profile>/deps")
+        .join(name);
+    assert!(
+        bin.exists(),
+        "{} is not built: run the tests with `cargo test --workspace` (or build -p redspin-host -p redspin-worker first)",
+        bin.display()
+    );
+    bin
+}
+
 /// A running app server; stopped by [`Server::stop`], killed on drop.
 pub enum Server {
     Redspin(Served),
@@ -48,10 +73,26 @@ impl Server {
         kind: HostKind,
         dir: &Path,
         sqlite: Vec<String>,
-        vars: Vec<(String, String)>,
+        mut vars: Vec<(String, String)>,
         cache_dir: &Path,
+        process: Option<Process>,
     ) -> (String, Self) {
         let manifest = dir.join("spin.toml");
+        let kind = match (kind, process) {
+            (HostKind::RedspinHost, Some(p)) => {
+                // The binary caches compiled components in `.spin/cache`
+                // beside the manifest: share the tests' cache.
+                std::fs::create_dir_all(dir.join(".spin")).unwrap();
+                std::os::unix::fs::symlink(cache_dir, dir.join(".spin/cache")).unwrap();
+                vars.extend(p.env);
+                HostKind::Spin(workspace_bin("redspin-host"))
+            }
+            (HostKind::Spin(bin), Some(p)) => {
+                vars.extend(p.env);
+                HostKind::Spin(bin)
+            }
+            (kind, None) => kind,
+        };
         match kind {
             HostKind::RedspinHost => {
                 let options = Options {

@@ -17,5 +17,6 @@ mod scripts;
 mod sessions;
 mod tasks;
 mod throttle;
+mod trace;
 mod users;
 mod worker;

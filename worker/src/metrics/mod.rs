@@ -1,5 +1,12 @@
-//! Prometheus metrics: counters and a handler latency histogram updated by
-//! the runtime, and queue depths read from Redis at scrape time.
+//! The worker's metrics: counters and histograms updated by the runtime,
+//! queue depths read from Redis (at scrape time for Prometheus, every
+//! export interval for OTLP: [`sample_depths`]). Each is both a Prometheus
+//! metric (`/metrics`) and an OpenTelemetry instrument of the same name
+//! ([`instrument`]).
+
+mod instrument;
+
+pub use instrument::{Count, Depth, Seconds};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,9 +14,6 @@ use std::time::Duration;
 
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Router};
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::{
-    counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
-};
 use prometheus_client::registry::Registry;
 use redspin_core::{ops::Stats, QueueKeys};
 use tokio::net::TcpListener;
@@ -27,27 +31,21 @@ pub struct DepthLabel {
     pub state: &'static str,
 }
 
-type HistogramFamily = Family<QueueLabel, Histogram, fn() -> Histogram>;
-
 /// The worker's metrics. Cheap to clone (all handles are shared).
 #[derive(Clone)]
 pub struct Metrics {
-    pub processed: Family<QueueLabel, Counter>,
-    pub failed: Family<QueueLabel, Counter>,
-    pub retried: Family<QueueLabel, Counter>,
-    pub dead: Family<QueueLabel, Counter>,
-    pub recovered: Family<QueueLabel, Counter>,
-    pub promoted: Family<QueueLabel, Counter>,
-    pub latency: HistogramFamily,
-    pub depth: Family<DepthLabel, Gauge>,
+    pub processed: Count,
+    pub failed: Count,
+    pub retried: Count,
+    pub dead: Count,
+    pub recovered: Count,
+    pub promoted: Count,
+    /// Handler run time.
+    pub duration: Seconds,
+    /// How long past its due time a job started.
+    pub lateness: Seconds,
+    pub depth: Depth,
     registry: Arc<Registry>,
-}
-
-fn latency_histogram() -> Histogram {
-    // 100 us to about 100 s.
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
-        0.0001, 2.5, 16,
-    ))
 }
 
 impl Default for Metrics {
@@ -57,73 +55,59 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Every metric, registered for `/metrics` and created on the global
+    /// OpenTelemetry meter (set up by `redspin_telemetry::init`).
     pub fn new() -> Self {
-        let counters: [(&str, &str, Family<QueueLabel, Counter>); 6] = [
-            (
-                "jobs_processed",
-                "Jobs that finished successfully",
-                Family::default(),
-            ),
-            (
+        let mut r = Registry::with_prefix("redspin");
+        let meter = opentelemetry::global::meter("redspin-worker");
+        let count = |r: &mut Registry, name, help| Count::new(r, &meter, name, help);
+        Self {
+            processed: count(&mut r, "jobs_processed", "Jobs that finished successfully"),
+            failed: count(
+                &mut r,
                 "jobs_failed",
                 "Job attempts that failed (retried or dead)",
-                Family::default(),
             ),
-            (
+            retried: count(
+                &mut r,
                 "jobs_retried",
                 "Failed attempts rescheduled for a retry",
-                Family::default(),
             ),
-            ("jobs_dead", "Jobs moved to the dead set", Family::default()),
-            (
+            dead: count(&mut r, "jobs_dead", "Jobs moved to the dead set"),
+            recovered: count(
+                &mut r,
                 "jobs_recovered",
                 "Jobs recovered from workers that died",
-                Family::default(),
             ),
-            (
+            promoted: count(
+                &mut r,
                 "jobs_promoted",
                 "Delayed jobs promoted to the ready list",
-                Family::default(),
             ),
-        ];
-        let latency = HistogramFamily::new_with_constructor(latency_histogram);
-        let depth = Family::<DepthLabel, Gauge>::default();
-        let mut r = Registry::with_prefix("redspin");
-        for (name, help, family) in &counters {
-            r.register(*name, *help, family.clone());
-        }
-        r.register(
-            "handler_duration_seconds",
-            "Handler run time",
-            latency.clone(),
-        );
-        r.register(
-            "queue_depth",
-            "Jobs per queue and state, read at scrape time",
-            depth.clone(),
-        );
-        let [processed, failed, retried, dead, recovered, promoted] = counters.map(|(_, _, f)| f);
-        Self {
-            processed,
-            failed,
-            retried,
-            dead,
-            recovered,
-            promoted,
-            latency,
-            depth,
+            duration: Seconds::new(
+                &mut r,
+                &meter,
+                "handler_duration_seconds",
+                "Handler run time",
+            ),
+            lateness: Seconds::new(
+                &mut r,
+                &meter,
+                "job_lateness_seconds",
+                "How long past its due time a job started",
+            ),
+            depth: Depth::new(
+                &mut r,
+                &meter,
+                "queue_depth",
+                "Jobs per queue and state, read at scrape time",
+            ),
             registry: Arc::new(r),
         }
     }
 
-    pub fn label(queue: &str) -> QueueLabel {
-        QueueLabel {
-            queue: queue.to_owned(),
-        }
-    }
-
-    /// Reads the queue depths from Redis, then renders the text format.
-    pub async fn render(&self, redis: &Connection, queues: &[QueueKeys]) -> String {
+    /// Reads the queue depths from Redis into the gauges.
+    pub async fn sample(&self, redis: &Connection, queues: &[QueueKeys]) {
         for q in queues {
             match tokio::time::timeout(Duration::from_secs(2), redis.run(&Stats { queue: q })).await
             {
@@ -134,13 +118,7 @@ impl Metrics {
                         ("processing", s.processing),
                         ("dead", s.dead),
                     ] {
-                        let label = DepthLabel {
-                            queue: q.name().to_owned(),
-                            state,
-                        };
-                        self.depth
-                            .get_or_create(&label)
-                            .set(i64::try_from(n).unwrap_or(i64::MAX));
+                        self.depth.set(q.name(), state, n);
                     }
                 }
                 Ok(Err(e)) => {
@@ -149,6 +127,11 @@ impl Metrics {
                 Err(_) => tracing::warn!(queue = q.name(), "queue depth timed out"),
             }
         }
+    }
+
+    /// Reads the queue depths from Redis, then renders the text format.
+    pub async fn render(&self, redis: &Connection, queues: &[QueueKeys]) -> String {
+        self.sample(redis, queues).await;
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
             tracing::error!(error = %redspin_core::error::Chain(&e), "metrics encoding failed");
@@ -201,4 +184,23 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, crate::WorkerError> {
     TcpListener::bind(addr).await.map_err(|e| {
         crate::WorkerError::Config(format!("cannot listen for metrics on {addr}: {e}"))
     })
+}
+
+/// Reads the queue depths into the gauges every `every` until `stop`, for
+/// the OTLP export (which has no scrape to read them at).
+pub async fn sample_depths(
+    metrics: Metrics,
+    redis: Connection,
+    queues: Vec<QueueKeys>,
+    every: Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => metrics.sample(&redis, &queues).await,
+            _ = stop.cancelled() => return,
+        }
+    }
 }
