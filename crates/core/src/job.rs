@@ -105,7 +105,7 @@ impl NewJob {
     /// reason to refuse a job).
     pub fn traced(mut self, traceparent: Option<&str>, tracestate: Option<&str>) -> Self {
         self.traceparent = traceparent
-            .filter(|t| valid_traceparent(t))
+            .filter(|t| crate::trace::valid_traceparent(t))
             .map(str::to_owned);
         self.tracestate = tracestate
             .filter(|_| self.traceparent.is_some())
@@ -195,19 +195,6 @@ pub fn validate_type(kind: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// `00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zero.
-fn valid_traceparent(t: &str) -> bool {
-    let parts: Vec<&str> = t.split('-').collect();
-    let hex = |s: &str, n: usize| {
-        s.len() == n
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    matches!(parts.as_slice(), [v, trace, span, flags]
-        if *v == "00" && hex(trace, 32) && hex(span, 16) && hex(flags, 2)
-            && trace.bytes().any(|b| b != b'0') && span.bytes().any(|b| b != b'0'))
-}
-
 /// Unique keys are 1 to 200 bytes without control characters.
 pub fn validate_unique_key(key: &str) -> Result<(), CoreError> {
     if key.is_empty() || key.len() > MAX_UNIQUE_KEY_LEN || key.chars().any(char::is_control) {
@@ -219,6 +206,11 @@ pub fn validate_unique_key(key: &str) -> Result<(), CoreError> {
 }
 
 impl Job {
+    /// The trace the job belongs to (its producer's), if it carries one.
+    pub fn trace_id(&self) -> Option<&str> {
+        crate::trace::trace_id(self.traceparent.as_deref()?)
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a Job always serializes")
     }

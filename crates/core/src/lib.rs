@@ -48,6 +48,7 @@ pub mod keys;
 pub mod ops;
 pub mod redis_error;
 pub mod scripts;
+pub mod trace;
 
 /// The cache's Redis address that means "the main Redis": the manifests'
 /// default for `cache_redis_url`, accepted by the worker's

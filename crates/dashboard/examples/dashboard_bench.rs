@@ -40,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let state = AppState {
         admin: Admin::new(client.clone()),
         auth: Arc::new(Auth::new(None, false)?),
+        trace_url: None,
     };
     tokio::spawn(dashboard::serve(listener, state, std::future::pending()));
     let http = reqwest::Client::new();

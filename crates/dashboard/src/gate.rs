@@ -38,6 +38,7 @@ pub fn refuse(api: bool, status: StatusCode, message: &str) -> Response {
             now: redspin_queue::now_ms(),
             section: super::views::Section::SignIn,
             notice: None,
+            trace_url: None,
         };
         let title = status.canonical_reason().unwrap_or("Error");
         (status, super::views::error(&ctx, title, message)).into_response()

@@ -22,6 +22,7 @@ pub mod gate;
 pub mod pages;
 pub mod params;
 pub mod server;
+pub mod trace_url;
 pub mod views;
 
 use std::future::Future;
@@ -34,12 +35,15 @@ use tokio::net::TcpListener;
 
 pub use auth::{Auth, AuthError};
 pub use redspin_queue::admin::Admin;
+pub use trace_url::{TraceUrl, TraceUrlError};
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub admin: Admin,
     pub auth: Arc<Auth>,
+    /// Where a job page links its trace (`None`: the id only).
+    pub trace_url: Option<Arc<trace_url::TraceUrl>>,
 }
 
 /// The dashboard's routes.

@@ -16,13 +16,19 @@ use super::AppState;
 use redspin_queue::admin::{Action, Outcome, Set};
 use redspin_queue::now_ms;
 
-fn ctx<'a>(state: &AppState, viewer: &'a Viewer, section: Section, p: Option<&Params>) -> Ctx<'a> {
+fn ctx<'a>(
+    state: &'a AppState,
+    viewer: &'a Viewer,
+    section: Section,
+    p: Option<&Params>,
+) -> Ctx<'a> {
     Ctx {
         viewer: Some(viewer),
         signed_in: !state.auth.is_open(),
         now: now_ms(),
         section,
         notice: p.and_then(params::notice),
+        trace_url: state.trace_url.as_deref(),
     }
 }
 
@@ -239,6 +245,7 @@ fn sign_in_ctx() -> Ctx<'static> {
         now: now_ms(),
         section: Section::SignIn,
         notice: None,
+        trace_url: None,
     }
 }
 

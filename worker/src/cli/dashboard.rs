@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Args;
 use redspin_core::KeySchema;
 
-use redspin_dashboard::{self as dashboard, Admin, AppState, Auth};
+use redspin_dashboard::{self as dashboard, Admin, AppState, Auth, TraceUrl};
 use redspin_queue::Endpoint;
 use redspin_queue::QueueClient;
 
@@ -25,6 +25,10 @@ pub struct DashboardArgs {
     /// Mark the session cookie Secure (always when listening beyond loopback).
     #[arg(long, env = "REDSPIN_DASHBOARD_COOKIE_SECURE")]
     pub cookie_secure: bool,
+    /// Make a job's trace id a link: `{trace_id}` is replaced, as in
+    /// 'https://jaeger.example/trace/{trace_id}'.
+    #[arg(long, env = "REDSPIN_DASHBOARD_TRACE_URL_TEMPLATE")]
+    pub trace_url_template: Option<String>,
 }
 
 pub async fn run(
@@ -36,6 +40,13 @@ pub async fn run(
     let auth =
         Auth::new(args.token.as_deref(), secure).context("--token / REDSPIN_DASHBOARD_TOKEN")?;
     dashboard::check_exposure(&auth, args.listen)?;
+    let trace_url = args
+        .trace_url_template
+        .as_deref()
+        .map(TraceUrl::parse)
+        .transpose()
+        .context("--trace-url-template / REDSPIN_DASHBOARD_TRACE_URL_TEMPLATE")?
+        .map(Arc::new);
     let client = QueueClient::connect_to(endpoint, schema).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -46,6 +57,7 @@ pub async fn run(
     let state = AppState {
         admin: Admin::new(client),
         auth: Arc::new(auth),
+        trace_url,
     };
     dashboard::serve(listener, state, super::shutdown_signal()).await?;
     Ok(())

@@ -83,7 +83,7 @@ async fn enqueue_status_stats_and_dead_commands() {
 #[tokio::test]
 async fn bad_input_is_refused_with_a_clear_message() {
     let redis = TestRedis::start();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["enqueue", "--type", "t", "--payload", "{nope"],
             "--payload is not valid JSON",
@@ -121,6 +121,16 @@ async fn bad_input_is_refused_with_a_clear_message() {
             "no job",
         ),
         (&["dead", "retry"], "--id"),
+        (
+            &[
+                "dashboard",
+                "--listen",
+                "127.0.0.1:0",
+                "--trace-url-template",
+                "https://jaeger.example/trace/",
+            ],
+            "--trace-url-template / REDSPIN_DASHBOARD_TRACE_URL_TEMPLATE: the trace URL template must contain {trace_id}",
+        ),
     ];
     for (args, want) in cases {
         let (ok, _, err) = cli(&redis, args);

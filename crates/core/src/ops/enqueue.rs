@@ -49,6 +49,7 @@ impl Op for Enqueue<'_> {
                 hold.into(),
                 self.job.id.as_str().into(),
                 q.base().into(),
+                self.job.trace_id().unwrap_or("").into(),
             ],
         })
     }

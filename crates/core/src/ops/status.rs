@@ -35,6 +35,9 @@ pub struct JobStatus {
     pub schedule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tick_at: Option<u64>,
+    /// The trace its producer enqueued it in (32 hex digits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 impl Op for GetStatus<'_> {
@@ -64,6 +67,7 @@ impl Op for GetStatus<'_> {
             lost: 0,
             schedule: None,
             tick_at: None,
+            trace_id: None,
         };
         let mut state = None;
         let mut it = items.into_iter();
@@ -84,6 +88,9 @@ impl Op for GetStatus<'_> {
                 "last_error" if !value.is_empty() => status.last_error = Some(value.clone()),
                 "schedule" => status.schedule = Some(value.clone()),
                 "tick_at" => status.tick_at = num(),
+                "trace_id" if crate::trace::is_trace_id(&value) => {
+                    status.trace_id = Some(value.clone())
+                }
                 "lost" => status.lost = num().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
                 _ => {}
             }

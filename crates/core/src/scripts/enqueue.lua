@@ -5,7 +5,7 @@
 -- ARGV[1] envelope, ARGV[2] run_at (ms), ARGV[3] now (ms), ARGV[4] type,
 -- ARGV[5] max_attempts, ARGV[6] wake channel, ARGV[7] unique key or '',
 -- ARGV[8] the unique record's time to live (ms), ARGV[9] job id,
--- ARGV[10] queue base key
+-- ARGV[10] queue base key, ARGV[11] the producer's trace id or ''
 -- The holder's status hash `P:{q}:job:ID` is derived from ARGV[10] (same
 -- hash tag). A holder that is done, dead, cancelled or gone frees the key.
 -- Returns {1} when scheduled, {0} when queued, {2, id, state} when the job
@@ -32,6 +32,9 @@ redis.call('HSET', KEYS[3], 'state', state, 'type', ARGV[4], 'attempts', 0,
   'max_attempts', ARGV[5], 'enqueued_at', ARGV[3], 'run_at', ARGV[2], 'updated_at', ARGV[3])
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[3], 'unique', ARGV[7])
+end
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[3], 'trace_id', ARGV[11])
 end
 if state == 'scheduled' then
   -- Wake the promoters only when this job is now the earliest one.

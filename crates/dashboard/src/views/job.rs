@@ -30,6 +30,12 @@ pub fn job(ctx: &Ctx, v: &JobView) -> Markup {
                 @if let Some(t) = s.enqueued_at { dt { "Enqueued" } dd { (when(ctx.now, t)) } }
                 @if let Some(t) = s.run_at { dt { "Due" } dd { (when(ctx.now, t)) } }
                 @if let Some(t) = s.updated_at { dt { "Updated" } dd { (when(ctx.now, t)) } }
+                @if let Some(t) = &s.trace_id {
+                    dt { "Trace" } dd data-trace-id=(t) { @match ctx.trace_url {
+                        Some(u) => a href=(u.link(t)) rel="noopener noreferrer" target="_blank" { code { (t) } },
+                        None => code { (t) },
+                    } }
+                }
                 @if let Some(name) = &s.schedule {
                     dt { "Schedule" } dd { a href="/schedules" { (name) } @if let Some(t) = s.tick_at { ", tick " (when(ctx.now, t)) } }
                 }

@@ -41,6 +41,8 @@ pub struct Ctx<'a> {
     pub section: Section,
     /// A notice to show once (after an action).
     pub notice: Option<String>,
+    /// Where traces open (`--trace-url-template`).
+    pub trace_url: Option<&'a crate::TraceUrl>,
 }
 
 /// The stylesheet and the live-refresh script, served from the binary.

@@ -117,6 +117,7 @@ async fn without_a_token_it_serves_loopback_only() {
     let state = redspin_dashboard::AppState {
         admin: redspin_dashboard::Admin::new(dash.client.clone()),
         auth: std::sync::Arc::new(redspin_dashboard::Auth::new(None, false).unwrap()),
+        trace_url: None,
     };
     let err = redspin_dashboard::serve(listener, state, async {})
         .await

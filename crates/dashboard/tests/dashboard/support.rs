@@ -24,6 +24,9 @@ pub struct Dash {
     task: JoinHandle<std::io::Result<()>>,
 }
 
+/// The `--trace-url-template` every test dashboard has.
+pub const TRACE_URL: &str = "https://jaeger.example/trace/{trace_id}";
+
 impl Dash {
     /// A dashboard with `token` (or open, loopback only) on a free port.
     pub async fn start(token: Option<&str>) -> Self {
@@ -41,6 +44,9 @@ impl Dash {
         let state = AppState {
             admin: Admin::new(client.clone()),
             auth: std::sync::Arc::new(Auth::new(token, false).unwrap()),
+            trace_url: Some(std::sync::Arc::new(
+                dashboard::TraceUrl::parse(TRACE_URL).unwrap(),
+            )),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(dashboard::serve_with(

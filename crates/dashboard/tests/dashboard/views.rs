@@ -1,6 +1,6 @@
 //! What the pages and the API show: pagination, elided payloads, counts
 //! and workers as Redis holds them, odd bytes, payloads the worker will
-//! refuse.
+//! refuse, the trace a job belongs to.
 
 use super::support::*;
 
@@ -299,6 +299,52 @@ async fn a_bad_queue_name_is_a_problem_not_a_broken_page() {
     assert!(
         texts.iter().any(|t| t.contains("no valid queue name")),
         "{texts:?}"
+    );
+    dash.stop().await;
+}
+
+/// A job enqueued in a trace shows the trace id on its page, linked by
+/// the template; one without shows none, nor does a trace id in Redis that
+/// is not one.
+#[tokio::test]
+async fn a_job_page_links_the_jobs_trace() {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let dash = Dash::start(Some(TOKEN)).await;
+    let traced = redspin_core::NewJob::new("noop", serde_json::json!(null))
+        .delay_ms(600_000)
+        .traced(Some(&format!("00-{TRACE}-00f067aa0ba902b7-01")), None);
+    let (job, _) = dash.client.enqueue("default", traced).await.unwrap();
+    let cookie = dash.sign_in().await;
+    let (status, page) = dash.get(&format!("/job?id={}", job.id), &cookie).await;
+    assert_eq!(status, 200, "{page}");
+    let link = format!("href=\"{}\"", TRACE_URL.replace("{trace_id}", TRACE));
+    assert!(page.contains(&link), "{page}");
+    let (_, api) = dash.get(&format!("/api/jobs/{}", job.id), &cookie).await;
+    assert!(api.contains(&format!("\"trace_id\":\"{TRACE}\"")), "{api}");
+
+    let plain = redspin_core::NewJob::new("noop", serde_json::json!(null)).delay_ms(600_000);
+    let (plain, _) = dash.client.enqueue("default", plain).await.unwrap();
+    let (_, page) = dash.get(&format!("/job?id={}", plain.id), &cookie).await;
+    assert!(!page.contains("data-trace-id"), "{page}");
+
+    let q = dash.client.schema().queue("default").unwrap();
+    let mut conn = redis::Client::open(dash.redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(q.job(&plain.id))
+        .arg("trace_id")
+        .arg("\"><script>alert(1)</script>")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let (status, page) = dash.get(&format!("/job?id={}", plain.id), &cookie).await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("data-trace-id") && !page.contains("<script>alert"),
+        "{page}"
     );
     dash.stop().await;
 }

@@ -81,6 +81,13 @@ async fn a_task_is_one_trace_from_the_request_to_its_webhook() {
     .await;
     assert_eq!(s, 202, "{b}");
     let id = b["id"].as_str().unwrap().to_owned();
+    let (_, _, status) = send(
+        app.client
+            .get(app.url(&format!("/tasks/{id}")))
+            .bearer_auth(ADMIN),
+    )
+    .await;
+    assert_eq!(status["trace_id"], TRACE, "{status}");
 
     // The worker's attempt, in the request's trace.
     let job = eventually(WAIT, "the job's span exported", || async {
