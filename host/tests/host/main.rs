@@ -16,4 +16,5 @@ mod redis_limits;
 mod server_limits;
 mod sqlite;
 mod sqlite_isolation;
+mod telemetry;
 mod wasip3;
