@@ -11,7 +11,9 @@
 //! Spin Redis interface) and `GET /probe/kv-value?key=K` (a read of the
 //! `default` key-value store, Spin's SQLite file). The components are the
 //! two probes, one per SDK generation (spin-sdk 5, WASIp2; spin-sdk 6,
-//! WASIp3), each run on both hosts.
+//! WASIp3), each run on both hosts; the WASIp2 one also on redspin-host
+//! exporting OTLP (its "vs the WASIp2 row" is the cost of exporting; the
+//! plain rows set no OTEL variables, so no span is even created).
 //!
 //! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM PROBE3_WASM [SECONDS] [CONNECTIONS]
 
@@ -87,6 +89,23 @@ async fn load(
         }
     }
     unreachable!()
+}
+
+/// An OTLP receiver on a thread and runtime of its own; its endpoint.
+fn otlp_sink() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async {
+            let sink = redspin_testsupport::otlp::OtlpReceiver::start().await;
+            let _ = tx.send(sink.endpoint.clone());
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("the receiver starts")
 }
 
 /// Resident memory of a process (`VmRSS`) in MiB, read right after its
@@ -227,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
         rows.push(measure(name, None, &base, native.pid(), seconds, connections).await?);
     }
     let mut p2_row = None;
+    let mut plain_p2 = None;
     for (manifest, generation) in manifests.iter().zip(GENERATIONS) {
         let mut cmd = Command::new(host_bin);
         cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
@@ -235,6 +255,19 @@ async fn main() -> anyhow::Result<()> {
         let name = format!("redspin-host ({generation})");
         rows.push(measure(name, p2_row, &base, host.pid(), seconds, connections).await?);
         p2_row = Some(rows.len() - 1);
+        plain_p2 = plain_p2.or(p2_row);
+    }
+    {
+        // The WASIp2 app again, exporting every span and the request
+        // count over OTLP (to a receiver that decodes them, on a thread of
+        // its own): what turning telemetry on costs.
+        let mut cmd = Command::new(host_bin);
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(&manifests[0])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_sink());
+        let (host, base) = spawn_server(&mut cmd)?;
+        let name = format!("redspin-host ({}), exporting OTLP", GENERATIONS[0]);
+        rows.push(measure(name, plain_p2, &base, host.pid(), seconds, connections).await?);
     }
     match redspin_testsupport::spin::spin_binary() {
         Some(bin) => {

@@ -80,3 +80,4 @@ pub mod streams;
 pub mod telemetry;
 pub mod tls;
 pub mod wasi_keyvalue;
+pub mod well_known;

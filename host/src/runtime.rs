@@ -39,6 +39,7 @@ use crate::state::{ComponentEnv, HostState, Services};
 use crate::telemetry;
 use crate::tls::TlsConfigs;
 use crate::variables::Resolved;
+use crate::well_known;
 use tracing::Instrument;
 
 /// How long past a request's own limit its connection is dropped: the
@@ -100,6 +101,8 @@ struct Loaded {
     engine: Engine,
     handler: Handler,
     env: Arc<ComponentEnv>,
+    /// `spin.request_count`'s attributes for this component.
+    counted: [opentelemetry::KeyValue; 3],
 }
 
 /// An application ready to serve.
@@ -161,6 +164,7 @@ impl Runtime {
                     engine,
                     handler,
                     env: Arc::new(env),
+                    counted: telemetry::RequestCounter::attributes(&app.name, &c.id),
                 },
             );
         }
@@ -228,14 +232,18 @@ impl Runtime {
         deadline.set(Instant::now() + self.options.body_timeout + DEADLINE_SLACK);
         let path = req.uri().path();
         if let Some(name) = path.strip_prefix(WELL_KNOWN_PREFIX) {
-            let route = Some(path.to_owned());
-            return (self.well_known(name), route);
+            // Spin's route for a known one is its path; no other path is
+            // recorded.
+            let known = matches!(name, "health" | "info");
+            let route = known.then(|| path.to_owned());
+            let answer = well_known::answer(name, &self.app_name, self.app_version.as_deref());
+            return (answer, route);
         }
         let Some(m) = self.router.route(path) else {
             return (plain(StatusCode::NOT_FOUND, ""), None);
         };
         let route = Some(m.raw_route.clone());
-        self.requests.add(&self.app_name, &m.component);
+        self.requests.add(&self.components[&m.component].counted);
         let loaded = &self.components[&m.component];
         let (mut parts, body) = req.into_parts();
         let body = match self.read_body(&parts.headers, body).await {
@@ -285,29 +293,6 @@ impl Runtime {
         // The epoch deadline normally trips first (a trap, with a wasm
         // backtrace); the wall clock also covers a guest stuck waiting.
         self.options.request_timeout + 4 * EPOCH_TICK
-    }
-
-    /// Spin's well-known endpoints: `health` answers `OK`, `info` the
-    /// app's name and version; anything else under the prefix is 404.
-    fn well_known(&self, name: &str) -> Response<Body> {
-        match name {
-            "health" => plain(StatusCode::OK, "OK"),
-            "info" => {
-                let mut info = serde_json::Map::new();
-                info.insert("name".into(), self.app_name.clone().into());
-                if let Some(v) = &self.app_version {
-                    info.insert("version".into(), v.clone().into());
-                }
-                let body = serde_json::to_string_pretty(&info).unwrap_or_default();
-                let mut r = plain(StatusCode::OK, &body);
-                r.headers_mut().insert(
-                    http::header::CONTENT_TYPE,
-                    http::HeaderValue::from_static("application/json"),
-                );
-                r
-            }
-            _ => plain(StatusCode::NOT_FOUND, ""),
-        }
     }
 
     async fn call(

@@ -61,6 +61,9 @@ fn incoming(headers: &http::HeaderMap) -> Option<W3c> {
 /// written; `None` when no route matched) and records the status.
 pub fn finish_request(method: &http::Method, route: Option<&str>, status: http::StatusCode) {
     let span = Span::current();
+    if span.is_disabled() {
+        return;
+    }
     match route {
         Some(route) => {
             span.record("http.route", route);
@@ -72,15 +75,31 @@ pub fn finish_request(method: &http::Method, route: Option<&str>, status: http::
 }
 
 /// Marks the current request span failed, as Spin's `instrument_error`
-/// does (`error` is the first line of the failure: no guest output).
+/// does, with a fixed `error.type` (Spin puts the whole error there) and
+/// the failure's first line as the status (no guest output).
 pub fn request_failed(error: &str) {
+    let span = Span::current();
+    if span.is_disabled() {
+        return;
+    }
     tracing::info!(error = %error);
-    Span::current().record("error.type", error);
+    span.record("error.type", "component_failed");
+    propagation::mark_error(&span, error, "guest");
+}
+
+/// Records a host call's failure on its span (the current one), as
+/// `#[instrument(err)]` does in Spin: an `exception` event.
+pub fn call_failed(error: &impl std::fmt::Debug) {
+    if !Span::current().is_disabled() {
+        tracing::info!(error = ?error);
+    }
 }
 
 /// Marks the current execute span failed, as Spin's `err(level = INFO)`.
 pub fn execute_failed(error: &anyhow::Error) {
-    tracing::info!(error = %first_line(error));
+    if !Span::current().is_disabled() {
+        tracing::info!(error = %first_line(error));
+    }
 }
 
 /// The first line of `error`'s own message (no causes, no backtrace).
@@ -120,8 +139,13 @@ pub fn outbound_prepared<B>(span: &Span, request: &mut http::Request<B>) {
     }
     let uri = request.uri();
     if let Some(a) = uri.authority() {
+        // Host and port only: an authority may carry `user:password@`.
         let scheme = uri.scheme_str().unwrap_or("http");
-        span.record("url.full", format!("{scheme}://{a}").as_str());
+        let origin = match a.port_u16() {
+            Some(port) => format!("{scheme}://{}:{port}", a.host()),
+            None => format!("{scheme}://{}", a.host()),
+        };
+        span.record("url.full", origin.as_str());
         span.record("server.address", a.host());
         if let Some(port) = a.port_u16() {
             span.record("server.port", port);
@@ -151,15 +175,17 @@ impl RequestCounter {
         Self(meter.u64_counter("spin.request_count").build())
     }
 
-    pub fn add(&self, app: &str, component: &str) {
-        self.0.add(
-            1,
-            &[
-                KeyValue::new("trigger_type", "http"),
-                KeyValue::new("app_id", app.to_owned()),
-                KeyValue::new("component_id", component.to_owned()),
-            ],
-        );
+    /// The attributes of `component`'s requests (built once, at load).
+    pub fn attributes(app: &str, component: &str) -> [KeyValue; 3] {
+        [
+            KeyValue::new("trigger_type", "http"),
+            KeyValue::new("app_id", app.to_owned()),
+            KeyValue::new("component_id", component.to_owned()),
+        ]
+    }
+
+    pub fn add(&self, attributes: &[KeyValue]) {
+        self.0.add(1, attributes);
     }
 }
 

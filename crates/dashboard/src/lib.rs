@@ -23,6 +23,7 @@ pub mod pages;
 pub mod params;
 pub mod server;
 pub mod trace_url;
+pub mod traced;
 pub mod views;
 
 use std::future::Future;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             gate::gate,
         ))
+        .layer(axum::middleware::from_fn(traced::traced))
         .with_state(state)
 }
 

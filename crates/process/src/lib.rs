@@ -4,7 +4,9 @@
 //! same way at its edges:
 //! - [`init_logging`]: human-readable logs on standard error, filtered by
 //!   `RUST_LOG` (`info` when unset). A `RUST_LOG` that does not parse is an
-//!   error naming it, never silently replaced by the default.
+//!   error naming it, never silently replaced by the default. Spans show
+//!   in log lines ([`SpansInLogs::Shown`], the worker) or exist only for an
+//!   exporter layer ([`SpansInLogs::Hidden`], the host).
 //! - [`shutdown_signal`]: resolves on SIGINT or SIGTERM, so servers stop
 //!   accepting and finish what they hold.
 
@@ -51,7 +53,9 @@ pub enum SpansInLogs {
     Shown,
     /// Lines carry their own fields only, and spans exist only for
     /// `extra` (the host: its spans are Spin's, for export; with no
-    /// exporter they are never even created).
+    /// exporter they are never even created). Events with a lone `error`
+    /// field, what a span records of a failed call, are for the exporter
+    /// too: the host logs its failures in words of its own.
     Hidden,
 }
 
@@ -63,23 +67,51 @@ pub fn init_logging_with(extra: Option<ExtraLayer>) -> Result<(), LogError> {
 
 /// [`init_logging_with`], choosing whether log lines show spans.
 pub fn init_logging_as(extra: Option<ExtraLayer>, spans: SpansInLogs) -> Result<(), LogError> {
-    use tracing_subscriber::filter::FilterExt;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::Layer;
     let value = match std::env::var("RUST_LOG") {
         Ok(v) => Some(v),
         Err(std::env::VarError::NotPresent) => None,
         Err(std::env::VarError::NotUnicode(_)) => return Err(LogError::NotUnicode),
     };
     let filter = filter(value.as_deref())?;
-    let events_only =
-        tracing_subscriber::filter::filter_fn(move |m| spans == SpansInLogs::Shown || m.is_event());
-    let log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_filter(filter.and(events_only));
-    tracing_subscriber::registry().with(extra).with(log).init();
+    // Not `.with(extra)` for an `Option`: a `None` layer still enables
+    // every callsite, and spans would be built for nobody.
+    match extra {
+        Some(extra) => {
+            let log = log_layer(filter, spans);
+            tracing_subscriber::registry().with(extra).with(log).init()
+        }
+        None => tracing_subscriber::registry()
+            .with(log_layer(filter, spans))
+            .init(),
+    }
     Ok(())
+}
+
+/// Log lines on standard error, through `filter`; with spans hidden, only
+/// events, and not the failures spans record.
+fn log_layer<S>(
+    filter: EnvFilter,
+    spans: SpansInLogs,
+) -> impl tracing_subscriber::Layer<S> + Send + Sync
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::filter::FilterExt;
+    use tracing_subscriber::Layer;
+    let events_only = tracing_subscriber::filter::filter_fn(move |m| {
+        spans == SpansInLogs::Shown || (m.is_event() && !is_span_record(m))
+    });
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter.and(events_only))
+}
+
+/// An event whose one field is `error`: a failure recorded on a span.
+pub fn is_span_record(m: &tracing::Metadata) -> bool {
+    let mut fields = m.fields().iter();
+    fields.next().is_some_and(|f| f.name() == "error") && fields.next().is_none()
 }
 
 /// Resolves on SIGINT or SIGTERM.

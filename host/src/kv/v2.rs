@@ -30,7 +30,8 @@ impl HostState {
 impl Host for HostState {}
 
 impl HostStore for HostState {
-    #[tracing::instrument(name = "spin_key_value.open", skip(self), err(Debug), fields(otel.kind = "client", kv.backend = self.services.kv.summary(&name)))]
+    // The label is `name`, the attribute Spin's span records.
+    #[tracing::instrument(name = "spin_key_value.open", skip(self), fields(otel.kind = "client", kv.backend = self.services.kv.summary(&name)))]
     async fn open(&mut self, name: String) -> R<Resource<KvStore>> {
         let label = name;
         match store::open(&self.env, &self.services, self.kv_open, &label).await {

@@ -26,7 +26,7 @@ fn other(e: redis::RedisError) -> Failure {
 
 /// Opens a connection for `env`'s component to `address`, one more of the
 /// `held` connections of its request.
-#[instrument(name = "spin_outbound_redis.open_connection", skip_all, err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", db.address = Empty, server.port = Empty, db.namespace = Empty))]
+#[instrument(name = "spin_outbound_redis.open_connection", skip_all, err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", db.address = Empty, server.port = Empty, db.namespace = Empty))]
 pub async fn open(
     env: &ComponentEnv,
     services: &Services,
@@ -60,7 +60,7 @@ async fn query<T: redis::FromRedisValue>(c: &Checkout, name: &str, cmd: &redis::
     c.query(name, cmd).await.map_err(other)
 }
 
-#[instrument(name = "spin_outbound_redis.publish", skip(c, payload), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("PUBLISH {}", channel)))]
+#[instrument(name = "spin_outbound_redis.publish", skip(c, payload), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("PUBLISH {}", channel)))]
 pub async fn publish(c: &Checkout, channel: String, payload: Vec<u8>) -> R<()> {
     let cmd = redis::cmd("PUBLISH").arg(channel).arg(payload).to_owned();
     query::<i64>(c, "PUBLISH", &cmd).await.map(drop)
@@ -76,7 +76,7 @@ fn within_cap(bytes: usize) -> R<()> {
     Ok(())
 }
 
-#[instrument(name = "spin_outbound_redis.get", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("GET {}", key)))]
+#[instrument(name = "spin_outbound_redis.get", skip(c), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("GET {}", key)))]
 pub async fn get(c: &Checkout, key: String) -> R<Option<Vec<u8>>> {
     let value: Option<Vec<u8>> = query(c, "GET", redis::cmd("GET").arg(key)).await?;
     // Counted as Spin counts it.
@@ -85,29 +85,29 @@ pub async fn get(c: &Checkout, key: String) -> R<Option<Vec<u8>>> {
     Ok(value)
 }
 
-#[instrument(name = "spin_outbound_redis.set", skip(c, value), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SET {}", key)))]
+#[instrument(name = "spin_outbound_redis.set", skip(c, value), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SET {}", key)))]
 pub async fn set(c: &Checkout, key: String, value: Vec<u8>) -> R<()> {
     query(c, "SET", redis::cmd("SET").arg(key).arg(value)).await
 }
 
-#[instrument(name = "spin_outbound_redis.incr", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("INCRBY {} 1", key)))]
+#[instrument(name = "spin_outbound_redis.incr", skip(c), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("INCRBY {} 1", key)))]
 pub async fn incr(c: &Checkout, key: String) -> R<i64> {
     query(c, "INCRBY", redis::cmd("INCRBY").arg(key).arg(1)).await
 }
 
-#[instrument(name = "spin_outbound_redis.del", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("DEL {}", keys.join(" "))))]
+#[instrument(name = "spin_outbound_redis.del", skip(c), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("DEL {}", keys.join(" "))))]
 pub async fn del(c: &Checkout, keys: Vec<String>) -> R<u32> {
     query(c, "DEL", redis::cmd("DEL").arg(keys)).await
 }
 
-#[instrument(name = "spin_outbound_redis.sadd", skip(c, values), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SADD {}", key)))]
+#[instrument(name = "spin_outbound_redis.sadd", skip(c, values), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SADD {}", key)))]
 pub async fn sadd(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
     query(c, "SADD", redis::cmd("SADD").arg(key).arg(values)).await
 }
 
 /// Capped as `get` is (Spin sets no cap here: a set of any size would be
 /// collected in the host).
-#[instrument(name = "spin_outbound_redis.smembers", skip(c), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SMEMBERS {}", key)))]
+#[instrument(name = "spin_outbound_redis.smembers", skip(c), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SMEMBERS {}", key)))]
 pub async fn smembers(c: &Checkout, key: String) -> R<Vec<String>> {
     let members: Vec<String> = query(c, "SMEMBERS", redis::cmd("SMEMBERS").arg(key)).await?;
     let size = members
@@ -118,12 +118,12 @@ pub async fn smembers(c: &Checkout, key: String) -> R<Vec<String>> {
     Ok(members)
 }
 
-#[instrument(name = "spin_outbound_redis.srem", skip(c, values), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SREM {}", key)))]
+#[instrument(name = "spin_outbound_redis.srem", skip(c, values), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = format!("SREM {}", key)))]
 pub async fn srem(c: &Checkout, key: String, values: Vec<String>) -> R<u32> {
     query(c, "SREM", redis::cmd("SREM").arg(key).arg(values)).await
 }
 
-#[instrument(name = "spin_outbound_redis.execute", skip(c, arguments), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = %command))]
+#[instrument(name = "spin_outbound_redis.execute", skip(c, arguments), err(level = Level::INFO), fields(otel.kind = "client", db.system = "redis", otel.name = %command))]
 pub async fn execute(c: &Checkout, command: String, arguments: Vec<Param>) -> R<Vec<Item>> {
     let mut cmd = redis::cmd(&command);
     for a in arguments {

@@ -27,6 +27,23 @@ pub enum Failure {
     Other(String),
 }
 
+/// As a span records a failure: the variant and, for `other`, only the
+/// message's first word (Redis's error code, `NOSCRIPT`): the rest may
+/// quote the command's arguments.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::InvalidAddress => f.write_str("invalid-address"),
+            Failure::TooManyConnections => f.write_str("too-many-connections"),
+            Failure::TypeError => f.write_str("type-error"),
+            Failure::Other(m) => {
+                let code = m.split_whitespace().next().unwrap_or_default();
+                write!(f, "other({})", code.trim_end_matches(':'))
+            }
+        }
+    }
+}
+
 /// An argument of `execute`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Param {

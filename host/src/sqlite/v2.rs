@@ -1,7 +1,7 @@
 //! `fermyon:spin/sqlite@2.0.0` (spin-sdk 5) over [`connection`].
 
 use tracing::field::Empty;
-use tracing::{instrument, Level};
+use tracing::instrument;
 use wasmtime::component::Resource;
 
 use crate::bindings::sqlite::{Error, Host, HostConnection, QueryResult, RowResult, Value};
@@ -70,7 +70,7 @@ type R<T> = wasmtime::Result<Result<T, Error>>;
 impl Host for HostState {}
 
 impl HostConnection for HostState {
-    #[instrument(name = "spin_sqlite.open", skip(self), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
+    #[instrument(name = "spin_sqlite.open", skip(self), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
     async fn open(&mut self, database: String) -> R<Resource<SqliteConnection>> {
         let opened = connection::open(
             &self.env,
@@ -85,11 +85,14 @@ impl HostConnection for HostState {
                 self.sqlite_open += 1;
                 Ok(Ok(self.table.push(c)?))
             }
-            Err(f) => Ok(Err(f.into())),
+            Err(f) => {
+                crate::telemetry::call_failed(&f);
+                Ok(Err(f.into()))
+            }
         }
     }
 
-    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
+    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
     async fn execute(
         &mut self,
         c: Resource<SqliteConnection>,
@@ -100,6 +103,7 @@ impl HostConnection for HostState {
         conn.record_backend();
         let params = parameters.into_iter().map(to_sql).collect();
         let rows = conn.execute(query, params).await;
+        let rows = rows.inspect_err(crate::telemetry::call_failed);
         Ok(rows.map(query_result).map_err(Into::into))
     }
 

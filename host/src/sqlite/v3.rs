@@ -7,7 +7,7 @@
 
 use tokio::sync::oneshot;
 use tracing::field::Empty;
-use tracing::{instrument, Level};
+use tracing::instrument;
 use wasmtime::component::{Accessor, FutureReader, HasSelf, Resource, StreamReader};
 
 use crate::bindings::v3::sqlite::{
@@ -48,7 +48,10 @@ impl HostState {
                 self.sqlite_open += 1;
                 Ok(Ok(self.table.push(c)?))
             }
-            Err(f) => Ok(Err(f.into())),
+            Err(f) => {
+                crate::telemetry::call_failed(&f);
+                Ok(Err(f.into()))
+            }
         }
     }
 }
@@ -63,12 +66,12 @@ fn conn<T>(
 impl Host for HostState {}
 
 impl HostConnection for HostState {
-    #[instrument(name = "spin_sqlite.open", skip(self), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
+    #[instrument(name = "spin_sqlite.open", skip(self), fields(otel.kind = "client", db.system = "sqlite", sqlite.backend = Empty))]
     async fn open(&mut self, database: String) -> R<Resource<SqliteConnection>> {
         self.open_sqlite(&database)
     }
 
-    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), err(Debug, level = Level::INFO), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
+    #[instrument(name = "spin_sqlite.execute", skip(self, c, parameters), fields(otel.kind = "client", db.system = "sqlite", otel.name = query, sqlite.backend = Empty))]
     async fn execute(
         &mut self,
         c: Resource<SqliteConnection>,
@@ -81,6 +84,7 @@ impl HostConnection for HostState {
         Ok(conn
             .execute(query, params)
             .await
+            .inspect_err(crate::telemetry::call_failed)
             .map(query_result)
             .map_err(Into::into))
     }

@@ -94,6 +94,10 @@ async fn check(base: &str, otlp: &OtlpReceiver, hook: &Receiver, probe: Probe, w
     if !detached {
         assert_eq!(client.trace_id_hex(), TRACE, "{who}");
     }
+    if who.starts_with("redspin-host") {
+        // The origin only: no path, no query (Spin sends the whole URL).
+        assert_eq!(client.attr("url.full").as_deref(), Some(hook.url.as_str()));
+    }
     let sent = hook.received().pop().expect("the outbound request arrived");
     let want = format!(
         "00-{}-{}-01",

@@ -44,20 +44,17 @@ impl Count {
         self.prom.get_or_create(&label(queue)).inc_by(n);
         self.otel.add(n, &queue_attr(queue));
     }
-
-    /// The Prometheus value, for tests.
-    pub fn get(&self, queue: &str) -> u64 {
-        self.prom.get_or_create(&label(queue)).get()
-    }
 }
 
 type HistogramFamily = Family<QueueLabel, Histogram, fn() -> Histogram>;
 
+/// 100 us to about 100 s, on both sides.
+fn seconds_buckets() -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(0.0001, 2.5, 16)
+}
+
 fn seconds_histogram() -> Histogram {
-    // 100 us to about 100 s.
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
-        0.0001, 2.5, 16,
-    ))
+    Histogram::new(seconds_buckets())
 }
 
 /// A histogram of seconds per queue.
@@ -76,6 +73,7 @@ impl Seconds {
             .f64_histogram(format!("redspin_{name}"))
             .with_description(help)
             .with_unit("s")
+            .with_boundaries(seconds_buckets().collect())
             .build();
         Self { prom, otel }
     }

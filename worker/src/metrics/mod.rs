@@ -20,11 +20,13 @@ use tokio::net::TcpListener;
 
 use redspin_queue::Connection;
 
+/// The label of a per-queue metric.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabel {
     pub queue: String,
 }
 
+/// The labels of `queue_depth`: the queue and the jobs' state.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DepthLabel {
     pub queue: String,
@@ -100,7 +102,7 @@ impl Metrics {
                 &mut r,
                 &meter,
                 "queue_depth",
-                "Jobs per queue and state, read at scrape time",
+                "Jobs per queue and state, read from Redis (at scrape time; every export interval over OTLP)",
             ),
             registry: Arc::new(r),
         }

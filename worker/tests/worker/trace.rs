@@ -113,3 +113,44 @@ async fn a_job_runs_in_its_producers_trace_and_passes_it_on() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// `redspin-worker dashboard` exports a SERVER span per request, named
+/// after the route, with neither the path's job id nor the query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_exports_a_span_per_request_named_by_route() {
+    let redis = TestRedis::start();
+    let otlp = OtlpReceiver::start().await;
+    let port = redspin_testsupport::free_port();
+    let _d = Proc(
+        Command::new(env!("CARGO_BIN_EXE_redspin-worker"))
+            .args(["--redis-url", redis.url(), "--prefix", &redis.prefix])
+            .args(["dashboard", "--listen", &format!("127.0.0.1:{port}")])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp.endpoint)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}/api/jobs/secret-job-id?q=s3cret");
+    let status = eventually(WAIT, "the dashboard answers", || async {
+        reqwest::get(&url).await.ok().map(|r| r.status().as_u16())
+    })
+    .await;
+    assert_eq!(status, 404);
+    let span = eventually(WAIT, "the request's span", || async {
+        otlp.spans().into_iter().find(|s| s.span.kind == 2)
+    })
+    .await;
+    assert_eq!(span.service, "redspin-dashboard");
+    assert_eq!(span.span.name, "GET /api/jobs/{id}");
+    assert_eq!(
+        span.attr("http.response.status_code").as_deref(),
+        Some("404")
+    );
+    let all = format!("{:?}", otlp.spans());
+    assert!(
+        !all.contains("secret-job-id") && !all.contains("s3cret"),
+        "{all}"
+    );
+}
