@@ -15,7 +15,11 @@
 //! exporting OTLP (its "vs the WASIp2 row" is the cost of exporting; the
 //! plain rows set no OTEL variables, so no span is even created).
 //!
-//! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM PROBE3_WASM [SECONDS] [CONNECTIONS]
+//! With `EARLIER_HOST_BIN` (another build of redspin-host, say the last
+//! release) the WASIp2 app also runs on it, compared with this build's row:
+//! how a change moved the request path, measured in the same run.
+//!
+//! Usage: http_bench HOST_BIN BASELINE_BIN PROBE_WASM PROBE3_WASM [SECONDS] [CONNECTIONS] [EARLIER_HOST_BIN]
 
 use std::path::Path;
 use std::process::Command;
@@ -267,6 +271,14 @@ async fn main() -> anyhow::Result<()> {
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_sink());
         let (host, base) = spawn_server(&mut cmd)?;
         let name = format!("redspin-host ({}), exporting OTLP", GENERATIONS[0]);
+        rows.push(measure(name, plain_p2, &base, host.pid(), seconds, connections).await?);
+    }
+    if let Some(earlier) = args.get(7) {
+        let mut cmd = Command::new(earlier);
+        cmd.args(["up", "--listen", "127.0.0.1:0", "-f"])
+            .arg(&manifests[0]);
+        let (host, base) = spawn_server(&mut cmd)?;
+        let name = format!("redspin-host ({}), earlier build", GENERATIONS[0]);
         rows.push(measure(name, plain_p2, &base, host.pid(), seconds, connections).await?);
     }
     match redspin_testsupport::spin::spin_binary() {

@@ -65,9 +65,13 @@ impl SqliteConnection {
         self.db.describe()
     }
 
-    /// Records [`Self::summary`] on the current span.
+    /// Records [`Self::summary`] on the current span (when there is one:
+    /// not built for nobody).
     pub fn record_backend(&self) {
-        tracing::Span::current().record("sqlite.backend", self.summary().as_str());
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            span.record("sqlite.backend", self.summary().as_str());
+        }
     }
 
     /// The leased connection, leased now if this is the first use.
