@@ -42,8 +42,27 @@ impl Browser {
             eprintln!("SKIPPED a browser test: chromium or chromedriver not found (scripts/setup --browser)");
             return None;
         };
+        // A free port is free when chosen, not held: another test may take
+        // it before ChromeDriver binds it (ChromeDriver then exits, and
+        // what answered was that test's server). Tried again on another.
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::launch(&chromium, &chromedriver, width, height).await {
+                Ok(b) => return Some(b),
+                Err(e) => last = e,
+            }
+        }
+        panic!("a WebDriver session: {last}");
+    }
+
+    async fn launch(
+        chromium: &std::path::Path,
+        chromedriver: &std::path::Path,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, String> {
         let port = crate::free_port();
-        let driver = Command::new(chromedriver)
+        let mut driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -63,12 +82,18 @@ impl Browser {
                          format!("--window-size={width},{height}")]
             }
         });
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        let session = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.as_object().unwrap().clone())
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
-        Some(Self { client, driver })
+            .await;
+        match session {
+            Ok(client) => Ok(Self { client, driver }),
+            Err(e) => {
+                let _ = driver.kill();
+                let _ = driver.wait();
+                Err(format!("{e:?}"))
+            }
+        }
     }
 
     /// The rendered text of the first element matching `css`, read in one
