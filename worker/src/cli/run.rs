@@ -94,35 +94,25 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
     let metrics = metrics::Metrics::new();
     let stop_metrics = tokio_util::sync::CancellationToken::new();
     let mut server = None;
-    if let Some(addr) = args.metrics_listen {
+    let otlp_every = redspin_telemetry::init::metrics_export_interval();
+    // One connection reads the depths for both: `/metrics` and OTLP.
+    let depths = match args.metrics_listen.is_some() || otlp_every.is_some() {
+        true => Some(depth_source(endpoint, &schema, &config.queues).await?),
+        false => None,
+    };
+    if let (Some(addr), Some((redis, queues))) = (args.metrics_listen, &depths) {
         let listener = metrics::bind(addr).await?;
         tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
-        let redis = Connection::open(endpoint, Duration::from_secs(5))
-            .await
-            .context("connecting to Redis")?;
-        let queues = config
-            .queues
-            .iter()
-            .map(|q| schema.queue(q))
-            .collect::<Result<Vec<_>, _>>()?;
         let stop = stop_metrics.clone();
         server = Some(tokio::spawn(metrics::serve(
             listener,
             metrics.clone(),
-            redis,
-            queues,
+            redis.clone(),
+            queues.clone(),
             async move { stop.cancelled().await },
         )));
     }
-    if let Some(every) = redspin_telemetry::init::metrics_export_interval() {
-        let redis = Connection::open(endpoint, Duration::from_secs(5))
-            .await
-            .context("connecting to Redis")?;
-        let queues = config
-            .queues
-            .iter()
-            .map(|q| schema.queue(q))
-            .collect::<Result<Vec<_>, _>>()?;
+    if let (Some(every), Some((redis, queues))) = (otlp_every, depths) {
         let (m, stop) = (metrics.clone(), stop_metrics.clone());
         tokio::spawn(metrics::sample_depths(m, redis, queues, every, stop));
     }
@@ -137,6 +127,22 @@ pub async fn run(endpoint: &Endpoint, schema: KeySchema, args: RunArgs) -> anyho
     }
     tracing::info!(requeued = summary.requeued, "bye");
     Ok(())
+}
+
+/// A connection and the queues whose depths the metrics read.
+async fn depth_source(
+    endpoint: &Endpoint,
+    schema: &KeySchema,
+    names: &[String],
+) -> anyhow::Result<(Connection, Vec<redspin_core::QueueKeys>)> {
+    let redis = Connection::open(endpoint, Duration::from_secs(5))
+        .await
+        .context("connecting to Redis")?;
+    let queues = names
+        .iter()
+        .map(|q| schema.queue(q))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((redis, queues))
 }
 
 /// The built-in handlers as the flags set them up.
